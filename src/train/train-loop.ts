@@ -1,0 +1,79 @@
+/**
+ * The training loop over the addon's async step. It reads top to bottom: take the batch
+ * assembled during the previous step, start the step, assemble the next batch while libtorch
+ * works, then report. Progress goes to a callback; the loop itself never logs.
+ */
+import type { BatchSampler } from "../dataset/batch-sampler.js";
+import type { NativeTrainer, StepResult } from "./addon.js";
+
+export interface TrainProgress extends StepResult {
+  totalSteps: number;
+  samplesPerSecond: number;
+  etaSeconds: number;
+  elapsedMs: number;
+}
+
+export interface TrainLoopParams {
+  trainer: NativeTrainer;
+  sampler: BatchSampler;
+  batchSize: number;
+  steps: number;
+  /** Called after every step. */
+  onProgress?: (progress: TrainProgress) => void;
+  /** Checkpoints every `saveFreq` steps and after the last one. */
+  saveFreq?: number;
+  onCheckpoint?: (step: number) => Promise<void>;
+  /** Stops the loop after the step in flight. */
+  signal?: AbortSignal;
+}
+
+export interface TrainLoopResult {
+  stepsDone: number;
+  /** Loss of each step, in order. */
+  losses: Float64Array;
+  durationMs: number;
+  samplesPerSecond: number;
+  aborted: boolean;
+}
+
+export async function runTrainLoop(params: TrainLoopParams): Promise<TrainLoopResult> {
+  const { trainer, sampler, batchSize, steps, saveFreq } = params;
+  const losses = new Float64Array(steps);
+  const started = performance.now();
+  let batch = sampler.next();
+  let stepsDone = 0;
+
+  while (stepsDone < steps && !params.signal?.aborted) {
+    const pending = trainer.step(batch);
+    // Assembled into the other buffer set while the step runs off the JavaScript thread.
+    const nextBatch = stepsDone + 1 < steps ? sampler.next() : batch;
+    const result = await pending;
+    batch = nextBatch;
+    losses[stepsDone] = result.loss;
+    stepsDone += 1;
+
+    const elapsedMs = performance.now() - started;
+    const samplesPerSecond = (stepsDone * batchSize * 1000) / elapsedMs;
+    params.onProgress?.({
+      ...result,
+      totalSteps: steps,
+      samplesPerSecond,
+      etaSeconds: ((steps - stepsDone) * elapsedMs) / stepsDone / 1000,
+      elapsedMs,
+    });
+
+    const isLast = stepsDone === steps;
+    if (params.onCheckpoint && (isLast || (saveFreq && stepsDone % saveFreq === 0))) {
+      await params.onCheckpoint(stepsDone);
+    }
+  }
+
+  const durationMs = performance.now() - started;
+  return {
+    stepsDone,
+    losses: losses.subarray(0, stepsDone),
+    durationMs,
+    samplesPerSecond: (stepsDone * batchSize * 1000) / Math.max(durationMs, 1),
+    aborted: stepsDone < steps,
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Checkpoints under `<output>/checkpoints/<step, zero-padded to 6>/pretrained_model/`, written
+ * into a temporary folder and renamed into place, then `checkpoints/last` pointed at it: a
+ * crash mid-write never leaves a folder that looks like a complete checkpoint.
+ */
+import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { NativeTrainer } from "./addon.js";
+import { writeSafetensors } from "./write-safetensors.js";
+
+export interface CheckpointParams {
+  outputDir: string;
+  step: number;
+  trainer: NativeTrainer;
+  /** The policy's own config, written as `config.json` beside its weights. */
+  policyConfig: Record<string, unknown>;
+}
+
+export interface CheckpointResult {
+  dir: string;
+  step: number;
+}
+
+export function checkpointName(step: number): string {
+  return String(step).padStart(6, "0");
+}
+
+export async function writeCheckpoint(params: CheckpointParams): Promise<CheckpointResult> {
+  const checkpoints = join(params.outputDir, "checkpoints");
+  const name = checkpointName(params.step);
+  const final = join(checkpoints, name);
+  const partial = join(checkpoints, `.${name}.partial-${process.pid}`);
+
+  await rm(partial, { recursive: true, force: true });
+  const model = join(partial, "pretrained_model");
+  await mkdir(model, { recursive: true });
+  await writeFile(join(model, "config.json"), `${JSON.stringify(params.policyConfig, null, 2)}\n`);
+  await writeSafetensors(join(model, "model.safetensors"), params.trainer.stateDict(), {
+    format: "pt",
+  });
+
+  await rm(final, { recursive: true, force: true });
+  await rename(partial, final);
+  await pointLastAt(checkpoints, name);
+  return { dir: final, step: params.step };
+}
+
+/** Swaps `checkpoints/last` to `name` with one rename, so readers see the old or the new one. */
+async function pointLastAt(checkpoints: string, name: string): Promise<void> {
+  const temporary = join(checkpoints, `.last-${process.pid}`);
+  await rm(temporary, { force: true });
+  await symlink(name, temporary);
+  await rename(temporary, join(checkpoints, "last"));
+}
