@@ -1,0 +1,153 @@
+/**
+ * The `robotrain` command: wiring of subcommands to their modules, and the one place where an
+ * error becomes an exit code.
+ */
+import { Command, Option } from "commander";
+import { doctorCommand } from "./cli/doctor-command.js";
+import { eventsCommand } from "./cli/events-command.js";
+import { nonNegativeInteger, positiveInteger } from "./cli/options.js";
+import { submitCommand } from "./cli/submit-command.js";
+import { trainCommand } from "./cli/train-command.js";
+import { RequestValidationError } from "./contract/index.js";
+import { NotAvailableError, RobotrainError, UsageError } from "./errors.js";
+
+const program = new Command("robotrain")
+  .description("Train robot policies from LeRobot datasets: one-shot, or as a RabbitMQ worker")
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+const device = new Option(
+  "--device <device>",
+  "where to train: auto, cpu, cuda or cuda:<index>",
+).default("auto");
+
+program
+  .command("train")
+  .description("train one job here, with no broker")
+  .option(
+    "--dataset <id|folder>",
+    "LeRobot dataset: Hub repo id or local folder (default: the embedded reach task)",
+  )
+  .option(
+    "--model-type <type>",
+    "ACT, ACT_BBOX, gr00t, pi0 or custom (default: ACT, or the request's)",
+  )
+  .option("--params <json|@file>", "training_params as JSON, inline or @file")
+  .option("--request <file>", "a whole TrainingRequest JSON file; flags override its fields")
+  .option(
+    "--steps <n>",
+    "optimizer steps (default: planned from the dataset)",
+    positiveInteger("--steps"),
+  )
+  .option(
+    "--batch-size <n>",
+    "samples per step (default: planned from the dataset)",
+    positiveInteger("--batch-size"),
+  )
+  .option(
+    "--save-freq <n>",
+    "checkpoint every n steps (default: 5000)",
+    positiveInteger("--save-freq"),
+  )
+  .addOption(device)
+  .option("--output <dir>", "output folder (default: outputs/train/<date>/<time>_<model type>)")
+  .option("--seed <n>", "seed of weights, shuffling and sampling", nonNegativeInteger("--seed"), 0)
+  .option("--resume", "continue from the newest complete checkpoint in --output")
+  .option("--init-from <folder|id>", "start from a LeRobot pretrained_model (fine-tuning)")
+  .option("--push-to-hub <repo>", "upload checkpoints and the final model to this Hub repo")
+  .action(trainCommand);
+
+program
+  .command("worker")
+  .description("run the daemon: take jobs from RabbitMQ one at a time")
+  .action(() => {
+    // Limitation: the worker daemon is not built yet — it needs the LeRobot dataset reader and
+    // the Hub client; `submit` and `events` already speak its queue contract.
+    throw new NotAvailableError("robotrain worker", "run jobs one-shot with `robotrain train`");
+  });
+
+program
+  .command("submit")
+  .description("validate a TrainingRequest, publish it as a job, print the StartTrainingResponse")
+  .argument("<file>", "request JSON file, or - for stdin")
+  .option("--id <n>", "training id (default: derived from the time)", nonNegativeInteger("--id"))
+  .option(
+    "--namespace <owner>",
+    "owner of bare or generated model names (default: $ROBOTRAIN_MODEL_NAMESPACE or robotrain)",
+  )
+  .action(submitCommand);
+
+program
+  .command("events")
+  .description("follow job events as JSON lines")
+  .option("--id <n>", "only this training id's events", nonNegativeInteger("--id"))
+  .option("--count <n>", "exit after this many events", positiveInteger("--count"))
+  .action(eventsCommand);
+
+program
+  .command("sample-dataset")
+  .description("write a small LeRobot dataset of a simulated reaching task")
+  .requiredOption("--output <dir>", "folder to write")
+  .option("--episodes <n>", "episodes", positiveInteger("--episodes"), 10)
+  .option("--version <v>", "codebase version: v2.0, v2.1 or v3.0", "v2.1")
+  .action(() => {
+    // Limitation: LeRobot dataset writing is not built yet — it needs the Parquet and video
+    // writers of src/dataset; `train` without --dataset uses the embedded task meanwhile.
+    throw new NotAvailableError(
+      "robotrain sample-dataset",
+      "train on the embedded task: `robotrain train`",
+    );
+  });
+
+program
+  .command("export")
+  .description("export a checkpoint to ONNX and verify it with ONNX Runtime")
+  .requiredOption("--checkpoint <dir>", "a pretrained_model folder")
+  .option(
+    "--onnx <file>",
+    "where to write the ONNX file (default: <checkpoint>/../export/policy.onnx)",
+  )
+  .action(() => {
+    // Limitation: ONNX export is not built yet — it needs the ACT model; see README.
+    throw new NotAvailableError("robotrain export", "the trained weights are in model.safetensors");
+  });
+
+program
+  .command("predict")
+  .description("run a policy on one observation and print the action chunk")
+  .requiredOption("--model <dir|onnx>", "a pretrained_model folder or policy.onnx")
+  .requiredOption("--input <file>", "observation JSON")
+  .action(() => {
+    // Limitation: predict is not built yet — it runs the ONNX export, which is not built yet.
+    throw new NotAvailableError("robotrain predict", "it arrives with the ONNX export");
+  });
+
+program
+  .command("doctor")
+  .description("print what robotrain found: node, libtorch, CUDA, ffmpeg, the broker")
+  .option("--json", "print the findings as JSON")
+  .action(doctorCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof RequestValidationError) {
+    process.stdout.write(`${JSON.stringify(error.toHttpValidationError())}\n`);
+    return 2;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`robotrain: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof RobotrainError) {
+    process.stderr.write(`robotrain: ${error.message}\n`);
+    return 1;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`robotrain: unexpected error: ${detail}\n`);
+  return 1;
+}
