@@ -4,9 +4,23 @@
       "target_name": "robotrain",
       "sources": [
         "native/addon.cpp",
+        "native/core/act/act_config.cpp",
+        "native/core/act/act_config_json.cpp",
+        "native/core/act/act_model.cpp",
+        "native/core/act/act_policy.cpp",
+        "native/core/act/attention.cpp",
+        "native/core/act/frozen_batch_norm.cpp",
+        "native/core/act/normalize.cpp",
+        "native/core/act/resnet_backbone.cpp",
+        "native/core/act/sinusoidal_embedding.cpp",
+        "native/core/act/transformer.cpp",
         "native/core/device.cpp",
+        "native/core/json.cpp",
         "native/core/mlp_policy.cpp",
-        "native/core/trainer.cpp"
+        "native/core/safetensors.cpp",
+        "native/core/state_dict.cpp",
+        "native/core/trainer.cpp",
+        "native/mapped_file.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -22,7 +36,7 @@
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter"]
+      "cflags_cc": ["<!@(node scripts/find-libtorch.cjs cxx_std)", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter"]
     }
   ]
 }

@@ -1,24 +1,31 @@
 // N-API bindings of the training core. Nothing here trains: it converts between JavaScript
-// values and the core's types, runs steps on the libuv thread pool, and turns C++
-// exceptions into JavaScript errors carrying the same message.
+// values and the core's types, runs the trainer's calls on the libuv thread pool, and turns
+// C++ exceptions into JavaScript errors carrying the same message.
 #include <dlfcn.h>
 #include <napi.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/act/act_config_json.h"
 #include "core/device.h"
+#include "core/json.h"
 #include "core/trainer.h"
+#include "mapped_file.h"
 
 namespace {
 
 using robotrain::Batch;
+using robotrain::NamedTensors;
 using robotrain::StepResult;
+using robotrain::TraceOptions;
 using robotrain::Trainer;
 using robotrain::TrainerConfig;
 
@@ -30,34 +37,157 @@ std::string message_of(const std::exception& error) {
   return error.what();
 }
 
-int64_t int_field(const Napi::Object& object, const char* key, int64_t fallback) {
-  Napi::Value value = object.Get(key);
-  if (value.IsUndefined()) return fallback;
-  if (!value.IsNumber()) {
-    throw Napi::TypeError::New(object.Env(), std::string("config.") + key + " must be a number");
-  }
-  return value.As<Napi::Number>().Int64Value();
+// ---- JavaScript values to C++ --------------------------------------------------------------
+
+[[noreturn]] void type_error(const Napi::Env& env, const std::string& field, const char* what) {
+  throw Napi::TypeError::New(env, field + " must be " + what);
 }
 
-double number_field(const Napi::Object& object, const char* key, double fallback) {
-  Napi::Value value = object.Get(key);
-  if (value.IsUndefined()) return fallback;
-  if (!value.IsNumber()) {
-    throw Napi::TypeError::New(object.Env(), std::string("config.") + key + " must be a number");
-  }
+double as_number(const Napi::Value& value, const std::string& field) {
+  if (!value.IsNumber()) type_error(value.Env(), field, "a number");
   return value.As<Napi::Number>().DoubleValue();
+}
+
+int64_t as_int(const Napi::Value& value, const std::string& field) {
+  const double number = as_number(value, field);
+  if (std::floor(number) != number) type_error(value.Env(), field, "an integer");
+  return static_cast<int64_t>(number);
+}
+
+bool as_bool(const Napi::Value& value, const std::string& field) {
+  if (!value.IsBoolean()) type_error(value.Env(), field, "a boolean");
+  return value.As<Napi::Boolean>().Value();
+}
+
+std::string as_string(const Napi::Value& value, const std::string& field) {
+  if (!value.IsString()) type_error(value.Env(), field, "a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+Napi::Object as_object(const Napi::Value& value, const std::string& field) {
+  if (!value.IsObject() || value.IsArray()) type_error(value.Env(), field, "an object");
+  return value.As<Napi::Object>();
+}
+
+std::vector<std::string> keys_of(const Napi::Object& object) {
+  std::vector<std::string> keys;
+  Napi::Array names = object.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); i++) keys.push_back(names.Get(i).ToString().Utf8Value());
+  return keys;
+}
+
+// number[], Float32Array or Float64Array as a 1-D float32 tensor (a copy).
+torch::Tensor numbers_from(const Napi::Value& value, const std::string& field) {
+  std::vector<float> numbers;
+  if (value.IsArray()) {
+    Napi::Array array = value.As<Napi::Array>();
+    for (uint32_t i = 0; i < array.Length(); i++) {
+      numbers.push_back(static_cast<float>(as_number(array.Get(i), field + "[i]")));
+    }
+  } else if (value.IsTypedArray() &&
+             value.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    Napi::Float32Array array = value.As<Napi::Float32Array>();
+    numbers.assign(array.Data(), array.Data() + array.ElementLength());
+  } else if (value.IsTypedArray() &&
+             value.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
+    Napi::Float64Array array = value.As<Napi::Float64Array>();
+    for (size_t i = 0; i < array.ElementLength(); i++) numbers.push_back(array[i]);
+  } else {
+    type_error(value.Env(), field, "a number[], Float32Array or Float64Array");
+  }
+  return torch::tensor(numbers, torch::kFloat);
+}
+
+// A plain JavaScript value (no typed arrays) as JSON, for the core's config readers.
+robotrain::Json json_from(const Napi::Value& value, const std::string& field) {
+  robotrain::Json json;
+  if (value.IsNull() || value.IsUndefined()) return json;
+  if (value.IsBoolean()) {
+    json.kind = robotrain::Json::Kind::kBool;
+    json.boolean = value.As<Napi::Boolean>().Value();
+  } else if (value.IsNumber()) {
+    json.kind = robotrain::Json::Kind::kNumber;
+    json.number = value.As<Napi::Number>().DoubleValue();
+  } else if (value.IsString()) {
+    json.kind = robotrain::Json::Kind::kString;
+    json.text = value.As<Napi::String>().Utf8Value();
+  } else if (value.IsArray()) {
+    json.kind = robotrain::Json::Kind::kArray;
+    Napi::Array array = value.As<Napi::Array>();
+    for (uint32_t i = 0; i < array.Length(); i++) {
+      json.items.push_back(json_from(array.Get(i), field + "[" + std::to_string(i) + "]"));
+    }
+  } else if (value.IsObject() && !value.IsTypedArray()) {
+    json.kind = robotrain::Json::Kind::kObject;
+    Napi::Object object = value.As<Napi::Object>();
+    for (const std::string& key : keys_of(object)) {
+      json.members.emplace_back(key, json_from(object.Get(key), field + "." + key));
+    }
+  } else {
+    type_error(value.Env(), field,
+               "a plain JSON value (null, boolean, number, string, array, object)");
+  }
+  return json;
+}
+
+robotrain::FeatureStats stats_from(const Napi::Value& value) {
+  robotrain::FeatureStats stats;
+  Napi::Object object = as_object(value, "config.stats");
+  for (const std::string& key : keys_of(object)) {
+    Napi::Object entry = as_object(object.Get(key), "config.stats." + key);
+    for (const std::string& stat : keys_of(entry)) {
+      stats[key][stat] = numbers_from(entry.Get(stat), "config.stats." + key + "." + stat);
+    }
+  }
+  return stats;
 }
 
 TrainerConfig config_from(const Napi::Object& object) {
   TrainerConfig config;
-  config.policy.state_dim = int_field(object, "stateDim", 0);
-  config.policy.action_dim = int_field(object, "actionDim", 0);
-  config.policy.chunk_size = int_field(object, "chunkSize", config.policy.chunk_size);
-  config.policy.hidden_dim = int_field(object, "hiddenDim", config.policy.hidden_dim);
-  config.lr = number_field(object, "lr", config.lr);
-  config.weight_decay = number_field(object, "weightDecay", config.weight_decay);
-  config.grad_clip_norm = number_field(object, "gradClipNorm", config.grad_clip_norm);
-  config.seed = static_cast<uint64_t>(int_field(object, "seed", 0));
+  const Napi::Value policy = object.Get("policy");
+  const std::string kind = policy.IsUndefined() ? "mlp" : as_string(policy, "config.policy");
+  if (kind == "act") {
+    config.policy = robotrain::PolicyKind::kAct;
+    if (!object.Get("act").IsUndefined()) {
+      const robotrain::Json act =
+          json_from(as_object(object.Get("act"), "config.act"), "config.act");
+      for (const auto& [key, value] : act.members) {
+        robotrain::set_act_field(config.act, key, value, "config.act");
+      }
+    }
+    config.act.input_features = robotrain::features_from_json(
+        json_from(object.Get("inputFeatures"), "config.inputFeatures"), "config.inputFeatures");
+    config.act.output_features = robotrain::features_from_json(
+        json_from(object.Get("outputFeatures"), "config.outputFeatures"), "config.outputFeatures");
+    if (!object.Get("stats").IsUndefined()) config.stats = stats_from(object.Get("stats"));
+  } else if (kind == "mlp") {
+    auto int_or = [&object](const char* key, int64_t fallback) {
+      Napi::Value value = object.Get(key);
+      return value.IsUndefined() ? fallback : as_int(value, std::string("config.") + key);
+    };
+    config.mlp.state_dim = int_or("stateDim", 0);
+    config.mlp.action_dim = int_or("actionDim", 0);
+    config.mlp.chunk_size = int_or("chunkSize", config.mlp.chunk_size);
+    config.mlp.hidden_dim = int_or("hiddenDim", config.mlp.hidden_dim);
+  } else {
+    throw Napi::TypeError::New(object.Env(),
+                               "config.policy '" + kind + "' is not one of \"mlp\", \"act\"");
+  }
+
+  const std::vector<std::pair<const char*, std::optional<double>*>> rates = {
+      {"lr", &config.lr},
+      {"lrBackbone", &config.lr_backbone},
+      {"weightDecay", &config.weight_decay}};
+  for (const auto& [key, target] : rates) {
+    if (!object.Get(key).IsUndefined())
+      *target = as_number(object.Get(key), std::string("config.") + key);
+  }
+  if (!object.Get("gradClipNorm").IsUndefined()) {
+    config.grad_clip_norm = as_number(object.Get("gradClipNorm"), "config.gradClipNorm");
+  }
+  if (!object.Get("seed").IsUndefined()) {
+    config.seed = static_cast<uint64_t>(as_int(object.Get("seed"), "config.seed"));
+  }
   Napi::Value device = object.Get("device");
   if (!device.IsUndefined()) config.device = device.ToString().Utf8Value();
   return config;
@@ -112,54 +242,107 @@ torch::Tensor tensor_from(const Napi::Env& env, const std::string& name, const N
   return torch::from_blob(base, shape, torch::TensorOptions().dtype(dtype));
 }
 
-class TrainerWrap;
+// A batch of views, and references that keep the typed arrays alive until the call settles.
+struct HeldBatch {
+  Batch batch;
+  std::vector<Napi::Reference<Napi::Value>> keep_alive;
+};
 
-// Runs one step off the JavaScript thread; resolves with the step's result.
-class StepWorker : public Napi::AsyncWorker {
+HeldBatch batch_from(const Napi::CallbackInfo& info, const char* method) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    throw Napi::TypeError::New(env, std::string(method) + "(batch) needs a batch object");
+  }
+  Napi::Object batch_object = info[0].As<Napi::Object>();
+  HeldBatch held;
+  for (const std::string& name : keys_of(batch_object)) {
+    Napi::Value entry = batch_object.Get(name);
+    held.batch[name] = tensor_from(env, name, entry);
+    held.keep_alive.push_back(Napi::Persistent(entry));
+  }
+  held.keep_alive.push_back(Napi::Persistent(info.This()));
+  return held;
+}
+
+// ---- C++ values to JavaScript --------------------------------------------------------------
+
+// A float32 CPU tensor as { data: Float32Array, shape } (a copy).
+Napi::Object tensor_to_js(const Napi::Env& env, const torch::Tensor& tensor) {
+  Napi::Float32Array values = Napi::Float32Array::New(env, tensor.numel());
+  if (tensor.numel() > 0) {
+    std::memcpy(values.Data(), tensor.data_ptr<float>(), tensor.numel() * sizeof(float));
+  }
+  Napi::Array shape = Napi::Array::New(env, tensor.dim());
+  for (int64_t d = 0; d < tensor.dim(); d++) {
+    shape.Set(d, Napi::Number::New(env, static_cast<double>(tensor.size(d))));
+  }
+  Napi::Object entry = Napi::Object::New(env);
+  entry.Set("data", values);
+  entry.Set("shape", shape);
+  return entry;
+}
+
+Napi::Object tensors_to_js(const Napi::Env& env, const NamedTensors& tensors) {
+  Napi::Object object = Napi::Object::New(env);
+  for (const auto& [name, tensor] : tensors) object.Set(name, tensor_to_js(env, tensor));
+  return object;
+}
+
+Napi::Object step_to_js(const Napi::Env& env, const StepResult& result) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("step", Napi::Number::New(env, static_cast<double>(result.step)));
+  object.Set("loss", Napi::Number::New(env, result.loss));
+  object.Set("l1Loss", Napi::Number::New(env, result.l1_loss));
+  object.Set("kldLoss",
+             result.kld_loss ? Napi::Value(Napi::Number::New(env, *result.kld_loss)) : env.Null());
+  object.Set("gradNorm", Napi::Number::New(env, result.grad_norm));
+  return object;
+}
+
+// ---- Calls off the JavaScript thread -------------------------------------------------------
+
+// Runs one trainer call on the libuv thread pool and settles a promise with its result.
+template <typename Result>
+class TrainerCall : public Napi::AsyncWorker {
  public:
-  StepWorker(Napi::Env env, std::shared_ptr<Trainer> trainer, std::atomic<bool>* busy, Batch batch,
-             std::vector<Napi::Reference<Napi::Value>> keep_alive)
-      : Napi::AsyncWorker(env, "robotrain.step"),
+  using Run = std::function<Result()>;
+  using Settle = std::function<Napi::Value(Napi::Env, const Result&)>;
+
+  TrainerCall(Napi::Env env, std::atomic<const char*>* busy, HeldBatch held, Run run, Settle settle)
+      : Napi::AsyncWorker(env, "robotrain.trainer"),
         deferred_(Napi::Promise::Deferred::New(env)),
-        trainer_(std::move(trainer)),
         busy_(busy),
-        batch_(std::move(batch)),
-        keep_alive_(std::move(keep_alive)) {}
+        held_(std::move(held)),
+        run_(std::move(run)),
+        settle_(std::move(settle)) {}
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      result_ = trainer_->step(batch_);
+      result_ = run_();
     } catch (const std::exception& error) {
       SetError(message_of(error));
     }
   }
 
   void OnOK() override {
-    busy_->store(false);
-    Napi::Env env = Env();
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("step", Napi::Number::New(env, static_cast<double>(result_.step)));
-    result.Set("loss", Napi::Number::New(env, result_.loss));
-    result.Set("l1Loss", Napi::Number::New(env, result_.l1_loss));
-    result.Set("gradNorm", Napi::Number::New(env, result_.grad_norm));
-    deferred_.Resolve(result);
+    busy_->store(nullptr);
+    deferred_.Resolve(settle_(Env(), result_));
   }
 
   void OnError(const Napi::Error& error) override {
-    busy_->store(false);
+    busy_->store(nullptr);
     deferred_.Reject(error.Value());
   }
 
  private:
   Napi::Promise::Deferred deferred_;
-  std::shared_ptr<Trainer> trainer_;
-  std::atomic<bool>* busy_;
-  Batch batch_;
-  // The typed arrays behind batch_'s views stay alive until the step settles.
-  std::vector<Napi::Reference<Napi::Value>> keep_alive_;
-  StepResult result_;
+  std::atomic<const char*>* busy_;
+  HeldBatch held_;  // the batch's typed arrays stay alive until the call settles
+  Run run_;
+  Settle settle_;
+  Result result_{};
 };
 
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
@@ -168,7 +351,12 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     return DefineClass(env, "Trainer",
                        {
                            InstanceMethod<&TrainerWrap::Step>("step"),
+                           InstanceMethod<&TrainerWrap::Predict>("predict"),
+                           InstanceMethod<&TrainerWrap::Trace>("trace"),
+                           InstanceMethod<&TrainerWrap::LoadSafetensors>("loadSafetensors"),
+                           InstanceMethod<&TrainerWrap::SaveSafetensors>("saveSafetensors"),
                            InstanceMethod<&TrainerWrap::StateDict>("stateDict"),
+                           InstanceAccessor<&TrainerWrap::ParamGroups>("paramGroups"),
                            InstanceAccessor<&TrainerWrap::Device>("device"),
                            InstanceAccessor<&TrainerWrap::DeviceFallback>("deviceFallback"),
                            InstanceAccessor<&TrainerWrap::ParameterCount>("parameterCount"),
@@ -191,52 +379,109 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   }
 
  private:
-  Napi::Value Step(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsObject()) {
-      throw Napi::TypeError::New(env, "step(batch) needs a batch object");
+  // Queues `run` unless another call of this trainer is in flight.
+  template <typename Result>
+  Napi::Value queue(const Napi::CallbackInfo& info, const char* method, HeldBatch held,
+                    typename TrainerCall<Result>::Run run,
+                    typename TrainerCall<Result>::Settle settle) {
+    const char* idle = nullptr;
+    if (!busy_.compare_exchange_strong(idle, method)) {
+      throw Napi::Error::New(info.Env(), std::string(method) + "() called while another " + idle +
+                                             " of this trainer runs; await each call before " +
+                                             "starting the next");
     }
-    Napi::Object batch_object = info[0].As<Napi::Object>();
-
-    Batch batch;
-    std::vector<Napi::Reference<Napi::Value>> keep_alive;
-    Napi::Array names = batch_object.GetPropertyNames();
-    for (uint32_t i = 0; i < names.Length(); i++) {
-      std::string name = names.Get(i).ToString().Utf8Value();
-      Napi::Value entry = batch_object.Get(name);
-      batch[name] = tensor_from(env, name, entry);
-      keep_alive.push_back(Napi::Persistent(entry));
-    }
-    keep_alive.push_back(Napi::Persistent(info.This()));
-
-    bool idle = false;
-    if (!busy_.compare_exchange_strong(idle, true)) {
-      throw Napi::Error::New(env,
-                             "step() called while another step of this trainer runs; "
-                             "await each step before starting the next");
-    }
-    auto* worker = new StepWorker(env, trainer_, &busy_, std::move(batch), std::move(keep_alive));
-    Napi::Promise promise = worker->promise();
-    worker->Queue();
+    auto* call = new TrainerCall<Result>(info.Env(), &busy_, std::move(held), std::move(run),
+                                         std::move(settle));
+    Napi::Promise promise = call->promise();
+    call->Queue();
     return promise;
   }
 
-  Napi::Value StateDict(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Object tensors = Napi::Object::New(env);
-    for (const auto& [name, tensor] : trainer_->state_dict()) {
-      Napi::Float32Array values = Napi::Float32Array::New(env, tensor.numel());
-      std::memcpy(values.Data(), tensor.data_ptr<float>(), tensor.numel() * sizeof(float));
-      Napi::Array shape = Napi::Array::New(env, tensor.dim());
-      for (int64_t d = 0; d < tensor.dim(); d++) {
-        shape.Set(d, Napi::Number::New(env, static_cast<double>(tensor.size(d))));
+  Napi::Value Step(const Napi::CallbackInfo& info) {
+    HeldBatch held = batch_from(info, "step");
+    Batch batch = held.batch;
+    auto trainer = trainer_;
+    return queue<StepResult>(
+        info, "step", std::move(held), [trainer, batch]() { return trainer->step(batch); },
+        [](Napi::Env env, const StepResult& result) { return step_to_js(env, result); });
+  }
+
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    HeldBatch held = batch_from(info, "predict");
+    Batch batch = held.batch;
+    auto trainer = trainer_;
+    return queue<torch::Tensor>(
+        info, "predict", std::move(held), [trainer, batch]() { return trainer->predict(batch); },
+        [](Napi::Env env, const torch::Tensor& actions) { return tensor_to_js(env, actions); });
+  }
+
+  Napi::Value Trace(const Napi::CallbackInfo& info) {
+    HeldBatch held = batch_from(info, "trace");
+    TraceOptions options;
+    if (info.Length() > 1 && !info[1].IsUndefined()) {
+      Napi::Object given = as_object(info[1], "trace options");
+      if (!given.Get("dropout").IsUndefined()) {
+        options.dropout = as_bool(given.Get("dropout"), "options.dropout");
       }
-      Napi::Object entry = Napi::Object::New(env);
-      entry.Set("data", values);
-      entry.Set("shape", shape);
-      tensors.Set(name, entry);
+      if (!given.Get("gradients").IsUndefined()) {
+        Napi::Value names = given.Get("gradients");
+        if (!names.IsArray()) type_error(info.Env(), "options.gradients", "a string[]");
+        for (uint32_t i = 0; i < names.As<Napi::Array>().Length(); i++) {
+          options.gradients.push_back(
+              as_string(names.As<Napi::Array>().Get(i), "options.gradients[i]"));
+        }
+      }
     }
-    return tensors;
+    Batch batch = held.batch;
+    auto trainer = trainer_;
+    return queue<NamedTensors>(
+        info, "trace", std::move(held),
+        [trainer, batch, options]() { return trainer->trace(batch, options); },
+        [](Napi::Env env, const NamedTensors& tensors) { return tensors_to_js(env, tensors); });
+  }
+
+  Napi::Value LoadSafetensors(const Napi::CallbackInfo& info) {
+    const std::string path = as_string(info[0], "loadSafetensors(path): path");
+    auto trainer = trainer_;
+    HeldBatch held;
+    held.keep_alive.push_back(Napi::Persistent(info.This()));
+    return queue<bool>(
+        info, "loadSafetensors", std::move(held),
+        [trainer, path]() { return trainer->load_safetensors(path), true; },
+        [](Napi::Env env, const bool&) { return env.Undefined(); });
+  }
+
+  Napi::Value SaveSafetensors(const Napi::CallbackInfo& info) {
+    const std::string path = as_string(info[0], "saveSafetensors(path): path");
+    auto trainer = trainer_;
+    HeldBatch held;
+    held.keep_alive.push_back(Napi::Persistent(info.This()));
+    return queue<bool>(
+        info, "saveSafetensors", std::move(held),
+        [trainer, path]() { return trainer->save_safetensors(path), true; },
+        [](Napi::Env env, const bool&) { return env.Undefined(); });
+  }
+
+  Napi::Value StateDict(const Napi::CallbackInfo& info) {
+    return tensors_to_js(info.Env(), trainer_->state_dict());
+  }
+
+  Napi::Value ParamGroups(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array groups = Napi::Array::New(env);
+    for (const auto& group : trainer_->param_groups()) {
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("name", group.name);
+      entry.Set("lr", group.lr);
+      entry.Set("weightDecay", group.weight_decay);
+      Napi::Array names = Napi::Array::New(env, group.parameters.size());
+      for (size_t i = 0; i < group.parameters.size(); i++) {
+        names.Set(static_cast<uint32_t>(i), group.parameters[i]);
+      }
+      entry.Set("parameters", names);
+      groups.Set(groups.Length(), entry);
+    }
+    return groups;
   }
 
   Napi::Value Device(const Napi::CallbackInfo& info) {
@@ -258,7 +503,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   }
 
   std::shared_ptr<Trainer> trainer_;
-  std::atomic<bool> busy_{false};
+  // The method of the call in flight (a string literal), or null when the trainer is idle.
+  std::atomic<const char*> busy_{nullptr};
 };
 
 // What libtorch this addon runs on: version, the file it was loaded from, CUDA devices.
@@ -282,7 +528,7 @@ Napi::Value LibtorchInfo(const Napi::CallbackInfo& info) {
   result.Set("cudaAvailable", Napi::Boolean::New(env, cuda));
   Napi::Array devices = Napi::Array::New(env);
   if (cuda) {
-    for (size_t i = 0; i < torch::cuda::device_count(); i++) {
+    for (size_t i = 0; i < static_cast<size_t>(torch::cuda::device_count()); i++) {
       torch::Device device(torch::kCUDA, static_cast<c10::DeviceIndex>(i));
       devices.Set(static_cast<uint32_t>(i), robotrain::describe_device(device));
     }
@@ -295,6 +541,7 @@ Napi::Value LibtorchInfo(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", TrainerWrap::Define(env));
   exports.Set("libtorchInfo", Napi::Function::New<LibtorchInfo>(env, "libtorchInfo"));
+  RegisterMappedFile(env, exports);
   return exports;
 }
 

@@ -89,6 +89,25 @@ function findLibtorch() {
   return found;
 }
 
+/**
+ * The C++ standard to compile against this libtorch: C++17, or what its TorchConfig.cmake
+ * asks of its users when that is newer (libtorch 2.13 asks for C++20).
+ */
+function cxxStandard(torch) {
+  const config =
+    torch.source === "system"
+      ? path.join(torch.libDir, "cmake/Torch/TorchConfig.cmake")
+      : path.join(torch.root, "share/cmake/Torch/TorchConfig.cmake");
+  let asked = 0;
+  try {
+    const match = /CXX_STANDARD\s+(\d+)/.exec(fs.readFileSync(config, "utf8"));
+    if (match) asked = Number(match[1]);
+  } catch {
+    // No TorchConfig.cmake (a trimmed install): the headers of 1.13 and 2.x build as C++17.
+  }
+  return Math.max(17, asked);
+}
+
 /** The build settings binding.gyp asks for, one per invocation. */
 function setting(torch, name) {
   switch (name) {
@@ -110,6 +129,8 @@ function setting(torch, name) {
       if (torch.cxx11Abi !== null) defines.push(`_GLIBCXX_USE_CXX11_ABI=${torch.cxx11Abi ? 1 : 0}`);
       return defines;
     }
+    case "cxx_std":
+      return [`-std=c++${cxxStandard(torch)}`];
     case "summary":
       return [`${torch.source}: ${torch.root} (cuda: ${torch.cuda ? "yes" : "no"})`];
     default:

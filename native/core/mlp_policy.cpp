@@ -1,4 +1,7 @@
+// Legend: B is batch, J state dimension, S chunk size, A action dimension.
 #include "core/mlp_policy.h"
+
+#include <sstream>
 
 namespace robotrain {
 
@@ -19,6 +22,81 @@ torch::Tensor MlpPolicyImpl::forward(const torch::Tensor& state) {
   const int64_t batch = state.size(0);
   torch::Tensor flat = net_->forward(state);                          // (B, S * A)
   return flat.view({batch, config_.chunk_size, config_.action_dim});  // (B, S, A)
+}
+
+}  // namespace robotrain
+
+namespace robotrain {
+namespace {
+
+std::string shape_of(const torch::Tensor& tensor) {
+  std::ostringstream out;
+  out << tensor.sizes();
+  return out.str();
+}
+
+const torch::Tensor& require(const Batch& batch, const std::string& name) {
+  auto found = batch.find(name);
+  TORCH_CHECK(found != batch.end(), "batch has no '", name, "'; a step needs ",
+              "'observation.state' and 'action' (and optionally 'action_is_pad')");
+  return found->second;
+}
+
+void check_shape(const std::string& name, const torch::Tensor& tensor,
+                 std::vector<int64_t> expected, const char* dims) {
+  TORCH_CHECK(tensor.sizes() == c10::IntArrayRef(expected), "batch '", name, "' has shape ",
+              shape_of(tensor), "; expected ", c10::IntArrayRef(expected), " ", dims);
+}
+
+}  // namespace
+
+MlpPolicyAdapter::MlpPolicyAdapter(const MlpPolicyConfig& config) : policy_(MlpPolicy(config)) {}
+
+void MlpPolicyAdapter::check_batch(const Batch& batch, bool training) const {
+  const MlpPolicyConfig& shape = policy_->config();
+  const torch::Tensor& state = require(batch, "observation.state");
+  const int64_t batch_size = state.dim() > 0 ? state.size(0) : 0;
+  TORCH_CHECK(batch_size > 0, "batch 'observation.state' has shape ", shape_of(state),
+              "; expected (B, state_dim) with B > 0");
+  check_shape("observation.state", state, {batch_size, shape.state_dim}, "(B, state_dim)");
+  if (!training) return;
+
+  check_shape("action", require(batch, "action"), {batch_size, shape.chunk_size, shape.action_dim},
+              "(B, chunk_size, action_dim)");
+  if (batch.count("action_is_pad") > 0) {
+    check_shape("action_is_pad", batch.at("action_is_pad"), {batch_size, shape.chunk_size},
+                "(B, chunk_size)");
+  }
+}
+
+PolicyLoss MlpPolicyAdapter::forward_loss(const Batch& batch, NamedTensors* trace) {
+  const torch::Tensor& state = batch.at("observation.state");  // (B, J)
+  const torch::Tensor& action = batch.at("action");            // (B, S, A)
+  // (B, S, 1): 1 where the action is real, 0 where it pads past the episode end.
+  torch::Tensor valid =
+      batch.count("action_is_pad") > 0
+          ? batch.at("action_is_pad").logical_not().unsqueeze(-1).to(action.dtype())
+          : torch::ones({state.size(0), policy_->config().chunk_size, 1}, action.options());
+
+  torch::Tensor predicted = policy_->forward(state);  // (B, S, A)
+  // Mean over every action element, padded ones counting as zero error, as LeRobot's ACT does.
+  PolicyLoss loss;
+  loss.l1_loss = ((predicted - action).abs() * valid).mean();  // ()
+  loss.loss = loss.l1_loss;
+  if (trace) {
+    trace->emplace_back("train.actions_hat", predicted);
+    trace->emplace_back("train.l1_loss", loss.l1_loss.reshape({1}));
+    trace->emplace_back("train.loss", loss.loss.reshape({1}));
+  }
+  return loss;
+}
+
+torch::Tensor MlpPolicyAdapter::predict_chunk(const Batch& batch, NamedTensors* trace) {
+  torch::NoGradGuard no_grad;
+  policy_->eval();
+  torch::Tensor actions = policy_->forward(batch.at("observation.state"));  // (B, S, A)
+  if (trace) trace->emplace_back("inference.actions", actions);
+  return actions;
 }
 
 }  // namespace robotrain

@@ -9,6 +9,8 @@
 
 #include <torch/torch.h>
 
+#include "core/policy.h"
+
 namespace robotrain {
 
 struct MlpPolicyConfig {
@@ -33,5 +35,19 @@ class MlpPolicyImpl : public torch::nn::Module {
 };
 
 TORCH_MODULE(MlpPolicy);
+
+// The MLP policy as the trainer drives it: batch checks and the masked L1 loss.
+class MlpPolicyAdapter : public Policy {
+ public:
+  explicit MlpPolicyAdapter(const MlpPolicyConfig& config);
+
+  torch::nn::Module& module() override { return *policy_; }
+  void check_batch(const Batch& batch, bool training) const override;
+  PolicyLoss forward_loss(const Batch& batch, NamedTensors* trace = nullptr) override;
+  torch::Tensor predict_chunk(const Batch& batch, NamedTensors* trace = nullptr) override;
+
+ private:
+  MlpPolicy policy_{nullptr};
+};
 
 }  // namespace robotrain

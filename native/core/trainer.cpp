@@ -1,46 +1,77 @@
+// Legend: B is batch, S chunk size, A action dimension.
 #include "core/trainer.h"
 
 #include <cmath>
-#include <sstream>
+
+#include "core/act/act_policy.h"
+#include "core/act/attention.h"
+#include "core/safetensors.h"
+#include "core/state_dict.h"
 
 namespace robotrain {
 namespace {
 
-std::string shape_of(const torch::Tensor& tensor) {
-  std::ostringstream out;
-  out << tensor.sizes();
-  return out.str();
+std::unique_ptr<Policy> make_policy(const TrainerConfig& config) {
+  if (config.policy == PolicyKind::kAct)
+    return std::make_unique<ActPolicy>(config.act, config.stats);
+  return std::make_unique<MlpPolicyAdapter>(config.mlp);
 }
 
-const torch::Tensor& require(const Batch& batch, const std::string& name) {
-  auto found = batch.find(name);
-  TORCH_CHECK(found != batch.end(), "batch has no '", name, "'; a step needs ",
-              "'observation.state' and 'action' (and optionally 'action_is_pad')");
-  return found->second;
-}
-
-void check_shape(const std::string& name, const torch::Tensor& tensor,
-                 std::vector<int64_t> expected, const char* dims) {
-  TORCH_CHECK(tensor.sizes() == c10::IntArrayRef(expected), "batch '", name, "' has shape ",
-              shape_of(tensor), "; expected ", c10::IntArrayRef(expected), " ", dims);
+torch::Tensor host_float(const torch::Tensor& tensor) {
+  return tensor.detach().to(torch::kCPU, torch::kFloat).contiguous().clone();
 }
 
 }  // namespace
 
 Trainer::Trainer(const TrainerConfig& config) : config_(config) {
-  TORCH_CHECK(config.lr > 0, "lr must be positive, got ", config.lr);
-  TORCH_CHECK(config.weight_decay >= 0, "weight_decay must be >= 0, got ", config.weight_decay);
+  const bool act = config.policy == PolicyKind::kAct;
+  if (!config_.lr) config_.lr = act ? config.act.optimizer_lr : 1e-3;
+  if (!config_.lr_backbone)
+    config_.lr_backbone = act ? config.act.optimizer_lr_backbone : *config_.lr;
+  if (!config_.weight_decay) config_.weight_decay = act ? config.act.optimizer_weight_decay : 1e-4;
+  TORCH_CHECK(*config_.lr > 0, "lr must be positive, got ", *config_.lr);
+  TORCH_CHECK(*config_.lr_backbone >= 0, "lr_backbone must be >= 0, got ", *config_.lr_backbone);
+  TORCH_CHECK(*config_.weight_decay >= 0, "weight_decay must be >= 0, got ", *config_.weight_decay);
   TORCH_CHECK(config.grad_clip_norm > 0, "grad_clip_norm must be positive, got ",
               config.grad_clip_norm);
 
   device_ = choose_device(config.device);
   torch::manual_seed(config.seed);
 
-  policy_ = MlpPolicy(config.policy);
-  policy_->to(device_.device);
+  policy_ = make_policy(config_);
+  policy_->module().to(device_.device);
+  build_optimizer();
+}
+
+void Trainer::build_optimizer() {
+  // LeRobot's grouping: the vision backbone at lr_backbone, everything else at lr; frozen
+  // tensors (buffers) are not parameters and never reach the optimizer.
+  ParamGroupInfo main{"policy", *config_.lr, *config_.weight_decay, {}};
+  ParamGroupInfo backbone{"backbone", *config_.lr_backbone, *config_.weight_decay, {}};
+  std::vector<torch::Tensor> main_params, backbone_params;
+  for (const auto& entry : policy_->module().named_parameters()) {
+    if (!entry.value().requires_grad()) continue;
+    const bool in_backbone = policy_->is_backbone_parameter(entry.key());
+    (in_backbone ? backbone : main).parameters.push_back(entry.key());
+    (in_backbone ? backbone_params : main_params).push_back(entry.value());
+  }
+
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  auto options = [](const ParamGroupInfo& group) {
+    return std::make_unique<torch::optim::AdamWOptions>(
+        torch::optim::AdamWOptions(group.lr).weight_decay(group.weight_decay));
+  };
+  groups_.clear();
+  if (!main_params.empty()) {
+    groups.emplace_back(main_params, options(main));
+    groups_.push_back(main);
+  }
+  if (!backbone_params.empty()) {
+    groups.emplace_back(backbone_params, options(backbone));
+    groups_.push_back(backbone);
+  }
   optimizer_ = std::make_unique<torch::optim::AdamW>(
-      policy_->parameters(),
-      torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+      groups, torch::optim::AdamWOptions(*config_.lr).weight_decay(*config_.weight_decay));
 }
 
 Batch Trainer::to_device(const Batch& batch) const {
@@ -50,61 +81,114 @@ Batch Trainer::to_device(const Batch& batch) const {
   return moved;
 }
 
+void Trainer::disable_dropout() {
+  // As the reference does: dropout layers and attention (its weight dropout) in eval mode,
+  // while the policy itself stays in training mode so the VAE branch runs.
+  for (const auto& module : policy_->module().modules()) {
+    if (std::dynamic_pointer_cast<torch::nn::DropoutImpl>(module) ||
+        std::dynamic_pointer_cast<MultiheadAttentionImpl>(module)) {
+      module->eval();
+    }
+  }
+}
+
 StepResult Trainer::step(const Batch& host_batch) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const MlpPolicyConfig& shape = config_.policy;
-
-  const torch::Tensor& state_in = require(host_batch, "observation.state");
-  const int64_t batch_size = state_in.dim() > 0 ? state_in.size(0) : 0;
-  TORCH_CHECK(batch_size > 0, "batch 'observation.state' has shape ", shape_of(state_in),
-              "; expected (B, state_dim) with B > 0");
-  check_shape("observation.state", state_in, {batch_size, shape.state_dim}, "(B, state_dim)");
-  check_shape("action", require(host_batch, "action"),
-              {batch_size, shape.chunk_size, shape.action_dim}, "(B, chunk_size, action_dim)");
-  const bool has_pad = host_batch.count("action_is_pad") > 0;
-  if (has_pad) {
-    check_shape("action_is_pad", host_batch.at("action_is_pad"), {batch_size, shape.chunk_size},
-                "(B, chunk_size)");
-  }
-
+  policy_->check_batch(host_batch, /*training=*/true);
   Batch batch = to_device(host_batch);
-  torch::Tensor state = batch.at("observation.state");  // (B, J)
-  torch::Tensor action = batch.at("action");            // (B, S, A)
-  // (B, S, 1): 1 where the action is real, 0 where it pads past the episode end.
-  torch::Tensor valid = has_pad ? batch.at("action_is_pad").logical_not().unsqueeze(-1)
-                                : torch::ones({batch_size, shape.chunk_size, 1}, state.options());
 
-  policy_->train();
+  policy_->module().train();
   optimizer_->zero_grad();
+  PolicyLoss loss = policy_->forward_loss(batch);
+  const double value = loss.loss.item<double>();
+  TORCH_CHECK(std::isfinite(value), "loss is ", value, " at step ", steps_done_ + 1,
+              "; check the batch for NaN or lower lr (", *config_.lr, ")");
 
-  torch::Tensor predicted = policy_->forward(state);  // (B, S, A)
-  // Mean over every action element, padded ones counting as zero error, as LeRobot's ACT does.
-  torch::Tensor l1 = ((predicted - action).abs() * valid.to(predicted.dtype())).mean();
-  const double loss = l1.item<double>();
-  TORCH_CHECK(std::isfinite(loss), "loss is ", loss, " at step ", steps_done_ + 1,
-              "; check the batch for NaN or lower lr (", config_.lr, ")");
-
-  l1.backward();
+  loss.loss.backward();
   const double grad_norm =
-      torch::nn::utils::clip_grad_norm_(policy_->parameters(), config_.grad_clip_norm);
+      torch::nn::utils::clip_grad_norm_(policy_->module().parameters(), config_.grad_clip_norm);
   optimizer_->step();
   steps_done_ += 1;
 
-  return {steps_done_, loss, loss, grad_norm};
+  StepResult result{steps_done_, value, loss.l1_loss.item<double>(), std::nullopt, grad_norm};
+  if (loss.kld_loss.defined()) result.kld_loss = loss.kld_loss.item<double>();
+  return result;
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> Trainer::state_dict() {
+torch::Tensor Trainer::predict(const Batch& host_batch) {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<std::pair<std::string, torch::Tensor>> named;
-  for (const auto& entry : policy_->named_parameters()) {
-    named.emplace_back(entry.key(), entry.value().detach().to(torch::kCPU, torch::kFloat).clone());
+  policy_->check_batch(host_batch, /*training=*/false);
+  return host_float(policy_->predict_chunk(to_device(host_batch)));  // (B, S, A)
+}
+
+NamedTensors Trainer::trace(const Batch& host_batch, const TraceOptions& options) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  policy_->check_batch(host_batch, /*training=*/true);
+  Batch batch = to_device(host_batch);
+  NamedTensors recorded;
+
+  // The training loss and its gradients, weights untouched.
+  policy_->module().train();
+  if (!options.dropout) disable_dropout();
+  for (auto& parameter : policy_->module().parameters()) parameter.mutable_grad() = torch::Tensor();
+  PolicyLoss loss = policy_->forward_loss(batch, &recorded);
+  loss.loss.backward();
+
+  std::vector<torch::Tensor> norms;
+  for (const auto& entry : policy_->module().named_parameters()) {
+    const torch::Tensor& grad = entry.value().grad();
+    if (!grad.defined()) continue;
+    norms.push_back(grad.norm(2));                                                       // ()
+    recorded.emplace_back("train.grad_norm." + entry.key(), norms.back().reshape({1}));  // (1)
+  }
+  if (!norms.empty()) {
+    // The norm of the per-parameter norms, as clip_grad_norm_ computes it.
+    recorded.emplace_back("train.grad_norm_total",
+                          torch::stack(norms).norm(2).reshape({1}));  // (1)
+  }
+  const auto parameters = policy_->module().named_parameters();
+  for (const std::string& name : options.gradients) {
+    const torch::Tensor* parameter = parameters.find(name);
+    TORCH_CHECK(parameter != nullptr && parameter->grad().defined(), "trace: no gradient for '",
+                name, "'; name a trainable parameter of the policy");
+    recorded.emplace_back("train.grad." + name, parameter->grad().clone());
+  }
+  for (auto& parameter : policy_->module().parameters()) parameter.mutable_grad() = torch::Tensor();
+
+  // The inference path.
+  policy_->predict_chunk(batch, &recorded);
+
+  for (auto& [name, tensor] : recorded) tensor = host_float(tensor);
+  return recorded;
+}
+
+NamedTensors Trainer::state_dict() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  NamedTensors named;
+  for (const auto& [name, tensor] : state_of(policy_->module())) {
+    named.emplace_back(name, host_float(tensor));
   }
   return named;
 }
 
+void Trainer::load_safetensors(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SafetensorsFile file = read_safetensors(path);
+  load_state_strict(policy_->module(), file.tensors, "'" + path + "'");
+}
+
+void Trainer::save_safetensors(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  NamedTensors named;
+  for (const auto& [name, tensor] : state_of(policy_->module())) {
+    named.emplace_back(name, tensor.detach().to(torch::kCPU));
+  }
+  write_safetensors(path, named, {{"format", "pt"}});
+}
+
 int64_t Trainer::parameter_count() const {
   int64_t count = 0;
-  for (const auto& parameter : policy_->parameters()) count += parameter.numel();
+  for (const auto& parameter : policy_->module().parameters()) count += parameter.numel();
   return count;
 }
 

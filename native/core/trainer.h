@@ -1,4 +1,6 @@
-// One policy, its optimizer and the training step, on the device chosen at construction.
+// One policy (the MLP or ACT), its AdamW optimizer and the training step, on the device chosen
+// at construction; also prediction, tracing against a reference, and safetensors checkpoints
+// of the policy's state dict.
 //
 // Legend: B is batch, J state dimension, S chunk size, A action dimension.
 #pragma once
@@ -6,39 +8,58 @@
 #include <torch/torch.h>
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "core/act/act_config.h"
+#include "core/act/normalize.h"
 #include "core/device.h"
 #include "core/mlp_policy.h"
+#include "core/policy.h"
 
 namespace robotrain {
 
+enum class PolicyKind { kMlp, kAct };
+
 struct TrainerConfig {
-  MlpPolicyConfig policy;
-  double lr = 1e-3;
-  double weight_decay = 1e-4;
+  PolicyKind policy = PolicyKind::kMlp;
+  MlpPolicyConfig mlp;
+  ActConfig act;
+  FeatureStats stats;  // ACT's dataset statistics; empty leaves the buffers at +inf
+  // Learning rates and weight decay; unset takes the policy's preset (ACT: optimizer_lr,
+  // optimizer_lr_backbone, optimizer_weight_decay; MLP: 1e-3, lr, 1e-4).
+  std::optional<double> lr;
+  std::optional<double> lr_backbone;
+  std::optional<double> weight_decay;
   double grad_clip_norm = 10.0;
   uint64_t seed = 0;
   std::string device = "auto";
 };
 
-// Named tensors of one batch, by their dataset feature names:
-//   "observation.state" float32 (B, J)
-//   "action"            float32 (B, S, A)
-//   "action_is_pad"     uint8 or bool (B, S), optional: 1 where the chunk ran past its episode
-// The tensors may be views over host memory the caller owns until step() returns.
-using Batch = std::map<std::string, torch::Tensor>;
-
 struct StepResult {
-  int64_t step = 0;      // optimizer updates done, this one included
-  double loss = 0;       // what was minimised
-  double l1_loss = 0;    // mean absolute error over the non-padded actions
-  double grad_norm = 0;  // total gradient norm before clipping
+  int64_t step = 0;                // optimizer updates done, this one included
+  double loss = 0;                 // what was minimised
+  double l1_loss = 0;              // mean absolute error over the non-padded actions
+  std::optional<double> kld_loss;  // ACT's KL divergence; unset without a VAE
+  double grad_norm = 0;            // total gradient norm before clipping
+};
+
+// One AdamW parameter group, as built.
+struct ParamGroupInfo {
+  std::string name;  // "policy" or "backbone"
+  double lr = 0;
+  double weight_decay = 0;
+  std::vector<std::string> parameters;
+};
+
+struct TraceOptions {
+  // Dropout on (training as step() runs it) or off (as the golden reference was computed).
+  bool dropout = false;
+  // Parameters whose full gradients to return as "train.grad.<name>".
+  std::vector<std::string> gradients;
 };
 
 class Trainer {
@@ -49,19 +70,37 @@ class Trainer {
   // trainer run one at a time.
   StepResult step(const Batch& batch);
 
-  // Parameters by name, as float32 CPU tensors (a copy, safe to read while training goes on).
-  std::vector<std::pair<std::string, torch::Tensor>> state_dict();
+  // The action chunk (B, S, A) in robot units, as float32 on the CPU; no weights change.
+  torch::Tensor predict(const Batch& batch);
 
+  // Runs the loss and its backward pass (training mode) and the inference path (evaluation
+  // mode) without updating weights, and returns named intermediates as float32 CPU tensors:
+  // "inference.*", "train.*" as the policy records them, "train.grad_norm.<parameter>",
+  // "train.grad_norm_total" and the gradients asked for. Gradients are cleared afterwards.
+  NamedTensors trace(const Batch& batch, const TraceOptions& options);
+
+  // Parameters and buffers by name, as float32 CPU copies.
+  NamedTensors state_dict();
+
+  // The policy's state dict from / to a safetensors file (strict load; `__metadata__`
+  // {"format": "pt"} on save, as PyTorch's safetensors writer marks it).
+  void load_safetensors(const std::string& path);
+  void save_safetensors(const std::string& path);
+
+  const std::vector<ParamGroupInfo>& param_groups() const { return groups_; }
   const DeviceChoice& device() const { return device_; }
   int64_t parameter_count() const;
   int64_t steps_done() const { return steps_done_; }
 
  private:
   Batch to_device(const Batch& batch) const;
+  void build_optimizer();
+  void disable_dropout();
 
   TrainerConfig config_;
   DeviceChoice device_;
-  MlpPolicy policy_{nullptr};
+  std::unique_ptr<Policy> policy_;
+  std::vector<ParamGroupInfo> groups_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   int64_t steps_done_ = 0;
   std::mutex mutex_;
