@@ -92,4 +92,63 @@ describe("BatchSampler", () => {
       /no frames/,
     );
   });
+
+  test("hands over each camera's image and the environment state of the sampled frame", () => {
+    const table = tinyTable();
+    // Camera pixels of frame f all equal f; the environment state of frame f is (f, -f).
+    const pixels = Uint8Array.from({ length: 5 * 2 * 3 * 3 }, (_, i) => Math.floor(i / 18));
+    const environment = Float32Array.from(
+      { length: 10 },
+      (_, i) => (i % 2 === 0 ? 1 : -1) * Math.floor(i / 2),
+    );
+    const sampler = new BatchSampler(
+      table,
+      { batchSize: 5, chunkSize: 1, seed: 2 },
+      {
+        environmentState: { values: environment, width: 2 },
+        cameras: [{ key: "observation.images.main", pixels, height: 2, width: 3 }],
+      },
+    );
+    const batch = sampler.next();
+    assert.deepEqual(batch["observation.images.main"]?.shape, [5, 3, 2, 3]);
+    assert.deepEqual(batch["observation.environment_state"]?.shape, [5, 2]);
+    const state = batch["observation.state"]!.data;
+    const image = batch["observation.images.main"]!.data;
+    const env = batch["observation.environment_state"]!.data;
+    for (let row = 0; row < 5; row++) {
+      const frame = state[row] as number;
+      assert.ok(image.subarray(row * 18, (row + 1) * 18).every((value) => value === frame));
+      assert.deepEqual(Array.from(env.subarray(row * 2, row * 2 + 2)), [frame, -frame]);
+    }
+  });
+
+  test("refuses a camera whose frames do not line up with the table", () => {
+    const cameras = [
+      { key: "observation.images.main", pixels: new Uint8Array(4 * 3), height: 1, width: 1 },
+    ];
+    assert.throws(
+      () => new BatchSampler(tinyTable(), { batchSize: 1, chunkSize: 1, seed: 0 }, { cameras }),
+      /camera 'observation\.images\.main' has 4 frames; the table has 5/,
+    );
+  });
+
+  test("lays each image out channels first, as policies read them", () => {
+    // One frame of 1 x 2 pixels: (r, g, b) = (1, 2, 3) and (4, 5, 6).
+    const table = {
+      ...tinyTable(),
+      state: new Float32Array(1),
+      action: new Float32Array(2),
+      episodeStarts: Uint32Array.from([0, 1]),
+    };
+    const pixels = Uint8Array.from([1, 2, 3, 4, 5, 6]);
+    const sampler = new BatchSampler(
+      table,
+      { batchSize: 1, chunkSize: 1, seed: 0 },
+      { cameras: [{ key: "observation.images.main", pixels, height: 1, width: 2 }] },
+    );
+    assert.deepEqual(
+      Array.from(sampler.next()["observation.images.main"]!.data),
+      [1, 4, 2, 5, 3, 6],
+    );
+  });
 });
