@@ -1,3 +1,4 @@
+import { ACT_POLICY_KEYS } from "./act-policy-params.js";
 import {
   declaredParamsKeys,
   MODELED_MODEL_TYPES,
@@ -11,11 +12,10 @@ export type OpenParamsModelType = Exclude<ModeledModelType, "pi0">;
 
 /**
  * Keys a params model accepts beyond the ones the spec declares for it, by model type. They are
- * never reported as belonging to another model. Empty for now: this is where ACT's own config
- * keys (`chunk_size`, `dim_model`, `kl_weight`, ...) go once the trainer reads them.
+ * never reported as belonging to another model. ACT jobs may set ACT's own config fields.
  */
 export const EXTRA_PARAMS_KEYS: Readonly<Record<OpenParamsModelType, readonly string[]>> = {
-  ACT: [],
+  ACT: ACT_POLICY_KEYS,
   ACT_BBOX: [],
   gr00t: [],
 };

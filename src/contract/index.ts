@@ -3,6 +3,12 @@
  * message that carries a job on the queue, and the errors a bad one gets.
  */
 export {
+  ACT_POLICY_KEYS,
+  ActPolicyParams,
+  actPolicyParams,
+  actPolicyParamsErrors,
+} from "./act-policy-params.js";
+export {
   EXTRA_PARAMS_KEYS,
   knownParamsKeys,
   type OpenParamsModelType,

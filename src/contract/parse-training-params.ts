@@ -1,3 +1,4 @@
+import { actPolicyParamsErrors } from "./act-policy-params.js";
 import { foreignParamsKeyErrors } from "./foreign-params-keys.js";
 import { checkSchema } from "./issue-to-validation-error.js";
 import {
@@ -48,7 +49,14 @@ export function checkTrainingParams<T extends ModelType>(
     ? []
     : parsed.detail.filter((entry) => !foreignLocs.has(JSON.stringify(entry.loc)));
 
-  const detail = [...modelErrors, ...foreign];
+  // ACT jobs may also set ACT's own config fields; any other key is refused.
+  const foreignKeys = new Set(foreign.map((entry) => String(entry.loc.at(-1))));
+  const policy =
+    modelType === "ACT" && isPlainObject(given)
+      ? actPolicyParamsErrors(given, locPrefix, foreignKeys)
+      : [];
+
+  const detail = [...modelErrors, ...foreign, ...policy];
   if (!parsed.ok || detail.length > 0) {
     return { ok: false, detail };
   }

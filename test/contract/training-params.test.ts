@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  actPolicyParams,
   knownParamsKeys,
   parseTrainingParams,
   parseTrainingRequest,
@@ -199,8 +200,16 @@ test("rejects params that are not an object", () => {
   );
 });
 
-test("knows each model's declared keys and no extra ones yet", () => {
-  assert.deepEqual(knownParamsKeys("ACT"), ["batch_size", "save_freq", "steps"]);
+test("knows each model's declared keys, and ACT's own config fields for ACT", () => {
+  assert.deepEqual(knownParamsKeys("ACT").slice(0, 4), [
+    "batch_size",
+    "save_freq",
+    "steps",
+    "n_obs_steps",
+  ]);
+  assert.ok(knownParamsKeys("ACT").includes("chunk_size"));
+  assert.ok(knownParamsKeys("ACT").includes("image_size"));
+  assert.ok(!knownParamsKeys("ACT_BBOX").includes("chunk_size"));
   assert.deepEqual(knownParamsKeys("pi0"), [
     "batch_size",
     "data_dir",
@@ -228,5 +237,40 @@ test("parses params given apart from a request, located as in a body", () => {
         type: "enum",
       },
     ],
+  );
+});
+
+test("sets ACT's config fields from an ACT job's params", () => {
+  const params = parseTrainingParams("ACT", {
+    chunk_size: 20,
+    dim_model: 64,
+    image_size: [96, 128],
+  });
+  assert.deepEqual(actPolicyParams(params), {
+    chunk_size: 20,
+    dim_model: 64,
+    image_size: [96, 128],
+  });
+});
+
+test("rejects a bad ACT config value at its key", () => {
+  assert.deepEqual(
+    detailOf(() =>
+      parseTrainingParams("ACT", { chunk_size: 0, feedforward_activation: "tanh" }),
+    ).map((entry) => [entry.loc, entry.type]),
+    [
+      [["body", "training_params", "chunk_size"], "greater_than"],
+      [["body", "training_params", "feedforward_activation"], "enum"],
+    ],
+  );
+});
+
+test("rejects an unknown key on an ACT job, listing the known ones", () => {
+  const [entry, ...rest] = detailOf(() => parseTrainingParams("ACT", { chunk_sise: 20 }));
+  assert.equal(rest.length, 0);
+  assert.deepEqual(entry?.loc, ["body", "training_params", "chunk_sise"]);
+  assert.match(
+    entry?.msg ?? "",
+    /'chunk_sise' is not a field of an ACT job; known fields: batch_size, .*chunk_size/,
   );
 });
