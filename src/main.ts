@@ -5,10 +5,12 @@
 import { Command, Option } from "commander";
 import { doctorCommand } from "./cli/doctor-command.js";
 import { eventsCommand } from "./cli/events-command.js";
-import { nonNegativeInteger, positiveInteger } from "./cli/options.js";
+import { nonNegativeInteger, oneOf, positiveInteger } from "./cli/options.js";
+import { sampleDatasetCommand } from "./cli/sample-dataset-command.js";
 import { submitCommand } from "./cli/submit-command.js";
 import { trainCommand } from "./cli/train-command.js";
 import { RequestValidationError } from "./contract/index.js";
+import { CODEBASE_VERSIONS } from "./dataset/lerobot-info.js";
 import { NotAvailableError, RobotrainError, UsageError } from "./errors.js";
 
 const program = new Command("robotrain")
@@ -61,8 +63,8 @@ program
   .command("worker")
   .description("run the daemon: take jobs from RabbitMQ one at a time")
   .action(() => {
-    // Limitation: the worker daemon is not built yet — it needs the LeRobot dataset reader and
-    // the Hub client; `submit` and `events` already speak its queue contract.
+    // Limitation: the worker daemon is not built yet — it needs the job supervisor and the Hub
+    // upload client; `submit` and `events` already speak its queue contract.
     throw new NotAvailableError("robotrain worker", "run jobs one-shot with `robotrain train`");
   });
 
@@ -87,17 +89,31 @@ program
 program
   .command("sample-dataset")
   .description("write a small LeRobot dataset of a simulated reaching task")
-  .requiredOption("--output <dir>", "folder to write")
+  .requiredOption("--output <dir>", "folder to write (replaced if it exists)")
   .option("--episodes <n>", "episodes", positiveInteger("--episodes"), 10)
-  .option("--version <v>", "codebase version: v2.0, v2.1 or v3.0", "v2.1")
-  .action(() => {
-    // Limitation: LeRobot dataset writing is not built yet — it needs the Parquet and video
-    // writers of src/dataset; `train` without --dataset uses the embedded task meanwhile.
-    throw new NotAvailableError(
-      "robotrain sample-dataset",
-      "train on the embedded task: `robotrain train`",
-    );
-  });
+  .option("--frames <n>", "frames per episode", positiveInteger("--frames"), 60)
+  .addOption(
+    new Option("--version <v>", "codebase version").choices(CODEBASE_VERSIONS).default("v2.1"),
+  )
+  .option(
+    "--cameras <n>",
+    "cameras: 1 (front) or 2 (front and top)",
+    (value: string) => Number(oneOf("--cameras", ["1", "2"])(value)),
+    1,
+  )
+  .option("--width <px>", "image width", positiveInteger("--width"), 128)
+  .option("--height <px>", "image height", positiveInteger("--height"), 96)
+  .option("--fps <n>", "frames per second", positiveInteger("--fps"), 30)
+  .addOption(
+    new Option("--codec <codec>", "video codec").choices(["h264", "hevc", "av1"]).default("h264"),
+  )
+  .addOption(
+    new Option("--storage <kind>", "camera frames as MP4 videos or PNG images in the parquet")
+      .choices(["video", "image"])
+      .default("video"),
+  )
+  .option("--seed <n>", "seed of the simulated episodes", nonNegativeInteger("--seed"), 0)
+  .action(sampleDatasetCommand);
 
 program
   .command("export")
@@ -108,7 +124,8 @@ program
     "where to write the ONNX file (default: <checkpoint>/../export/policy.onnx)",
   )
   .action(() => {
-    // Limitation: ONNX export is not built yet — it needs the ACT model; see README.
+    // Limitation: ONNX export is not built yet — it needs an ONNX graph of ACT's inference path
+    // and onnxruntime-node to verify it; see README.
     throw new NotAvailableError("robotrain export", "the trained weights are in model.safetensors");
   });
 

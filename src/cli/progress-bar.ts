@@ -2,6 +2,7 @@
  * A one-line training progress bar on stderr: steps, loss, samples/s, ETA. Where stderr is no
  * terminal (CI, systemd, a pipe) it prints a plain line every tenth of the run instead.
  */
+import type { FrameCacheProgress } from "../dataset/frame-cache.js";
 import type { TrainProgress } from "../train/train-loop.js";
 
 const WIDTH = 24;
@@ -48,4 +49,23 @@ function formatSeconds(seconds: number): string {
   const minutes = Math.floor(whole / 60);
   if (minutes < 60) return `${minutes}m${String(whole % 60).padStart(2, "0")}s`;
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+/** Decoding progress of a camera's frame cache, throttled like the training bar. */
+export function createDecodeProgress(stream: NodeJS.WriteStream = process.stderr) {
+  const interactive = stream.isTTY === true;
+  let lastDrawMs = 0;
+
+  return {
+    update(camera: string, progress: FrameCacheProgress): void {
+      const done = progress.framesDone === progress.framesTotal;
+      const now = performance.now();
+      if (!done && now - lastDrawMs < (interactive ? 100 : 5000)) return;
+      lastDrawMs = now;
+      const line =
+        `decoding ${camera}: ${progress.framesDone}/${progress.framesTotal} frames` +
+        ` ${Math.round(progress.framesPerSecond)} frames/s ETA ${formatSeconds(progress.etaSeconds)}`;
+      stream.write(interactive ? `\r${line}${done ? "\n" : ""}` : `${line}\n`);
+    },
+  };
 }

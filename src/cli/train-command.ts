@@ -2,12 +2,12 @@
  * `robotrain train`: one job from flags or a request file, trained here with no broker.
  */
 import { join } from "node:path";
-import { parseTrainingParams } from "../contract/index.js";
+import { actPolicyParams, parseTrainingParams } from "../contract/index.js";
 import { NotAvailableError, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { runTrainJob } from "../train/train-job.js";
 import { readJson } from "./options.js";
-import { createProgressBar } from "./progress-bar.js";
+import { createDecodeProgress, createProgressBar } from "./progress-bar.js";
 
 export interface TrainOptions {
   dataset?: string;
@@ -44,11 +44,20 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
   const outputDir = options.output ?? defaultOutputDir(modelType);
   const log = createLogger().child({ jobId: "local" });
   const progressBar = createProgressBar();
+  const decodeBar = createDecodeProgress();
   log.info("job running", { modelType, dataset: dataset ?? "embedded:reach", outputDir });
 
+  const { image_size: imageSize, ...act } = modelType === "ACT" ? actPolicyParams(params) : {};
+  const token = stringField(request, "user_hf_token");
   const result = await runTrainJob({
     modelType,
     dataset,
+    act,
+    datasetOptions: {
+      imageSize: imageSize && { height: imageSize[0], width: imageSize[1] },
+      ...(token !== undefined && { accessToken: token }),
+      onDecodeProgress: (camera, progress) => decodeBar.update(camera, progress),
+    },
     steps: numberField(params, "steps"),
     batchSize: numberField(params, "batch_size"),
     saveFreq: numberField(params, "save_freq") ?? 5000,

@@ -1,30 +1,35 @@
 /**
- * One training job, start to end, with no broker: load the episodes, plan, build the
- * trainer, train with checkpoints, write the run's record. Each step is one call.
+ * One training job, start to end, with no broker: set up the trainer and its batches, record
+ * the run's config, train with checkpoints, record the losses. Each step is one call.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BatchSampler } from "../dataset/batch-sampler.js";
-import { type EpisodeTable, episodeCount, frameCount } from "../dataset/episode-table.js";
-import { generateReachTask, REACH_TASK_DEFAULTS } from "../dataset/reach-task.js";
+import type { LoadedDataset } from "../dataset/load-dataset.js";
 import { NotAvailableError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { createTrainer, type NativeTrainer } from "./addon.js";
-import { planTraining, type TrainingPlan } from "./plan.js";
+import type { ActConfig } from "./addon.js";
+import { type DatasetSetupParams, prepareDatasetTraining } from "./dataset-setup.js";
+import {
+  EMBEDDED_ACT,
+  EMBEDDED_BATCH_SIZE,
+  EMBEDDED_STEPS,
+  embeddedDatasetDir,
+  ensureEmbeddedDataset,
+} from "./embedded-setup.js";
 import { runTrainLoop, type TrainProgress } from "./train-loop.js";
+import type { TrainingSetup } from "./training-setup.js";
 import { writeCheckpoint } from "./write-checkpoint.js";
-
-/** Chunk and width of the addon's MLP policy on the embedded task. */
-const MLP_CHUNK_SIZE = 10;
-const MLP_HIDDEN_DIM = 256;
-const MLP_LR = 1e-3;
-/** "A few hundred steps": enough for the loss to fall well below where it starts. */
-const EMBEDDED_STEPS = 500;
 
 export interface TrainJobParams {
   modelType: string;
-  /** A Hub repo id or a local folder; undefined trains on the embedded reach task. */
+  /** A Hub repo id or a LeRobot dataset folder; undefined runs the embedded default job. */
   dataset?: string;
+  /** Where a Hub dataset is read from, with which token; see DatasetSetupParams. */
+  datasetOptions?: Omit<
+    DatasetSetupParams,
+    "dataset" | "act" | "steps" | "batchSize" | "seed" | "device"
+  >;
+  act?: Partial<ActConfig>;
   steps?: number | null;
   batchSize?: number | null;
   saveFreq: number;
@@ -50,44 +55,21 @@ export interface TrainJobResult {
 export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResult> {
   const { log } = params;
   checkModelType(params.modelType);
-  const table = loadEpisodes(params.dataset);
-
-  const plan = planJob(params);
+  const setup = await prepareTraining(params);
+  const { trainer, sampler, plan } = setup;
   log.info("training planned", {
     batchSize: plan.batchSize,
     steps: plan.steps,
     planned: plan.planned,
-    episodes: episodeCount(table),
-    frames: frameCount(table),
+    ...setup.dataset,
   });
-
-  const policyConfig = {
-    type: "mlp",
-    state_dim: table.stateDim,
-    action_dim: table.actionDim,
-    chunk_size: MLP_CHUNK_SIZE,
-    hidden_dim: MLP_HIDDEN_DIM,
-  };
-  const trainer = createTrainer({
-    stateDim: table.stateDim,
-    actionDim: table.actionDim,
-    chunkSize: MLP_CHUNK_SIZE,
-    hiddenDim: MLP_HIDDEN_DIM,
-    lr: MLP_LR,
-    seed: params.seed,
-    device: params.device,
-  });
-  reportDevice(trainer, log);
+  if (trainer.deviceFallback) log.warn("training on cpu", { reason: trainer.deviceFallback });
+  log.info("trainer ready", { device: trainer.device, parameters: trainer.parameterCount });
 
   await mkdir(params.outputDir, { recursive: true });
-  await writeTrainConfig(params, plan, policyConfig, trainer);
+  await writeTrainConfig(params, setup);
 
   let lastCheckpointDir = "";
-  const sampler = new BatchSampler(table, {
-    batchSize: plan.batchSize,
-    chunkSize: MLP_CHUNK_SIZE,
-    seed: params.seed,
-  });
   const result = await runTrainLoop({
     trainer,
     sampler,
@@ -100,7 +82,7 @@ export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResul
         outputDir: params.outputDir,
         step,
         trainer,
-        policyConfig,
+        policyConfig: setup.policyConfig,
       });
       lastCheckpointDir = checkpoint.dir;
       log.info("checkpoint written", { step, dir: checkpoint.dir });
@@ -122,8 +104,8 @@ export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResul
 }
 
 function checkModelType(modelType: string): void {
-  // Limitation: every ACT job trains the addon's MLP policy — the ACT model itself (ResNet
-  // backbone, transformer, VAE) is being built in native/core; jobs keep their contract.
+  // Limitation: only ACT trains — gr00t, pi0, ACT_BBOX and custom need models robotrain does
+  // not have; each is refused here, before any data is fetched.
   if (modelType !== "ACT") {
     throw new NotAvailableError(
       `training model type '${modelType}'`,
@@ -132,48 +114,44 @@ function checkModelType(modelType: string): void {
   }
 }
 
-function loadEpisodes(dataset: string | undefined): EpisodeTable {
-  // Limitation: only the embedded reach task trains — LeRobot datasets (Hub or folder) need
-  // the Parquet and video readers; they arrive with src/dataset's LeRobot reader.
-  if (dataset !== undefined) {
-    throw new NotAvailableError(
-      `training on dataset '${dataset}'`,
-      "reading LeRobot datasets is not built yet; omit --dataset to train on the embedded task",
-    );
-  }
-  return generateReachTask(REACH_TASK_DEFAULTS);
+async function prepareTraining(params: TrainJobParams): Promise<TrainingSetup> {
+  const { seed, device, log } = params;
+  const embedded = params.dataset === undefined;
+  if (embedded) log.info("embedded job", { dataset: embeddedDatasetDir(), steps: EMBEDDED_STEPS });
+
+  return prepareDatasetTraining({
+    ...params.datasetOptions,
+    dataset: params.dataset ?? (await ensureEmbeddedDataset()),
+    act: embedded ? { ...EMBEDDED_ACT, ...params.act } : params.act,
+    steps: params.steps ?? (embedded ? EMBEDDED_STEPS : null),
+    batchSize: params.batchSize ?? (embedded ? EMBEDDED_BATCH_SIZE : null),
+    seed,
+    device,
+    onLoaded: (dataset: LoadedDataset) => {
+      for (const camera of dataset.cameras) {
+        const msg = camera.reused ? "frame cache reused" : "frame cache built";
+        log.info(msg, { camera: camera.key, height: camera.height, width: camera.width });
+      }
+    },
+  });
 }
 
-function planJob(params: TrainJobParams): TrainingPlan {
-  // The embedded task has no cameras; it trains for a few hundred steps unless told otherwise.
-  const steps = params.steps ?? (params.dataset === undefined ? EMBEDDED_STEPS : null);
-  return planTraining({ batchSize: params.batchSize, steps }, 0);
-}
-
-function reportDevice(trainer: NativeTrainer, log: Logger): void {
-  if (trainer.deviceFallback) {
-    log.warn("training on cpu", { reason: trainer.deviceFallback });
-  }
-  log.info("trainer ready", { device: trainer.device, parameters: trainer.parameterCount });
-}
-
-async function writeTrainConfig(
-  params: TrainJobParams,
-  plan: TrainingPlan,
-  policyConfig: Record<string, unknown>,
-  trainer: NativeTrainer,
-): Promise<void> {
+async function writeTrainConfig(params: TrainJobParams, setup: TrainingSetup): Promise<void> {
   // Only what reproduces the run: no tokens or keys ever reach this file.
   const config = {
     model_type: params.modelType,
-    dataset: params.dataset ?? "embedded:reach",
-    policy: policyConfig,
-    steps: plan.steps,
-    batch_size: plan.batchSize,
+    dataset: setup.dataset,
+    policy: setup.policyConfig,
+    steps: setup.plan.steps,
+    batch_size: setup.plan.batchSize,
     save_freq: params.saveFreq,
     seed: params.seed,
-    device: trainer.device,
-    lr: MLP_LR,
+    device: setup.trainer.device,
+    param_groups: setup.trainer.paramGroups.map(({ name, lr, weightDecay }) => ({
+      name,
+      lr,
+      weightDecay,
+    })),
   };
   await writeFile(
     join(params.outputDir, "train_config.json"),

@@ -4,7 +4,8 @@
  * works, then report. Progress goes to a callback; the loop itself never logs.
  */
 import type { BatchSampler } from "../dataset/batch-sampler.js";
-import type { NativeTrainer, StepResult } from "./addon.js";
+import type { BatchViews, NativeTrainer, StepResult } from "./addon.js";
+import { TrainingStepError } from "./train-errors.js";
 
 export interface TrainProgress extends StepResult {
   totalSteps: number;
@@ -44,10 +45,14 @@ export async function runTrainLoop(params: TrainLoopParams): Promise<TrainLoopRe
   let stepsDone = 0;
 
   while (stepsDone < steps && !params.signal?.aborted) {
-    const pending = trainer.step(batch);
+    const pending = startStep(trainer, batch, stepsDone + 1);
     // Assembled into the other buffer set while the step runs off the JavaScript thread.
     const nextBatch = stepsDone + 1 < steps ? sampler.next() : batch;
-    const result = await pending;
+    const result = await pending.catch((error: unknown) => {
+      throw error instanceof TrainingStepError
+        ? error
+        : new TrainingStepError(stepsDone + 1, error);
+    });
     batch = nextBatch;
     losses[stepsDone] = result.loss;
     stepsDone += 1;
@@ -76,4 +81,14 @@ export async function runTrainLoop(params: TrainLoopParams): Promise<TrainLoopRe
     samplesPerSecond: (stepsDone * batchSize * 1000) / Math.max(durationMs, 1),
     aborted: stepsDone < steps,
   };
+}
+
+/** Starts a step now, so the next batch is assembled while it runs; failures name the step. */
+function startStep(trainer: NativeTrainer, batch: BatchViews, step: number): Promise<StepResult> {
+  try {
+    return trainer.step(batch);
+  } catch (error) {
+    // Bad shapes and types are refused before the step is queued.
+    return Promise.reject(new TrainingStepError(step, error));
+  }
 }

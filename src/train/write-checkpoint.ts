@@ -6,7 +6,6 @@
 import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { NativeTrainer } from "./addon.js";
-import { writeSafetensors } from "./write-safetensors.js";
 
 export interface CheckpointParams {
   outputDir: string;
@@ -35,9 +34,7 @@ export async function writeCheckpoint(params: CheckpointParams): Promise<Checkpo
   const model = join(partial, "pretrained_model");
   await mkdir(model, { recursive: true });
   await writeFile(join(model, "config.json"), `${JSON.stringify(params.policyConfig, null, 2)}\n`);
-  await writeSafetensors(join(model, "model.safetensors"), params.trainer.stateDict(), {
-    format: "pt",
-  });
+  await params.trainer.saveSafetensors(join(model, "model.safetensors"));
 
   await rm(final, { recursive: true, force: true });
   await rename(partial, final);

@@ -5,10 +5,8 @@ import { runCli } from "../helpers/run-cli.js";
 describe("commands not built yet", () => {
   const commands = [
     ["worker"],
-    ["sample-dataset", "--output", "/tmp/robotrain-never"],
     ["export", "--checkpoint", "/tmp/robotrain-never"],
     ["predict", "--model", "/tmp/robotrain-never", "--input", "/tmp/robotrain-never.json"],
-    ["train", "--dataset", "lerobot/aloha_sim_insertion_human"],
     ["train", "--push-to-hub", "someone/model"],
   ];
   for (const args of commands) {
