@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ make python3       # node-gyp builds the addon with these
+  cmake                  # the native core's standalone build (robotrain-native)
   libtorch-dev           # libtorch 1.13, CPU
   libopenblas0-pthread   # libtorch's matrix products: ~12x faster than the reference BLAS
   ffmpeg                 # video decoding for datasets
