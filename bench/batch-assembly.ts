@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { BatchSampler } from "../src/dataset/batch-sampler.js";
 import { loadDataset } from "../src/dataset/load-dataset.js";
 import { writeSampleDataset } from "../src/dataset/sample/write-sample-dataset.js";
+import { loadAddon } from "../src/train/addon.js";
 import { prepareDatasetTraining } from "../src/train/dataset-setup.js";
 
 export interface BatchAssemblyOptions {
@@ -50,7 +51,8 @@ export async function measureBatchAssembly(
     width: 320,
     height: 240,
     cameras: 2,
-    batchSizes: [8, 60],
+    // LeRobot's default ACT takes seconds a step on a CPU: the larger batch only where there is a GPU.
+    batchSizes: loadAddon().libtorchInfo().cudaAvailable ? [8, 60] : [8],
     steps: 2,
     ...overrides,
   };
