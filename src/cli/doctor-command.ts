@@ -59,7 +59,8 @@ async function checkLibtorch(): Promise<Finding[]> {
         check: "cuda",
         verdict: "warn",
         detail: info.builtWithCuda
-          ? "libtorch has CUDA but sees no device (check the driver and CUDA_VISIBLE_DEVICES); training runs on cpu"
+          ? "libtorch has CUDA but sees no device (check the driver and CUDA_VISIBLE_DEVICES); " +
+            "training runs on cpu"
           : "libtorch was built without CUDA; training runs on cpu",
       };
   return [

@@ -53,7 +53,8 @@ export async function resizeFrames(
   if (code !== 0 || written !== out.length) {
     throw new Error(
       `ffmpeg could not resize ${frames} frames from ${from.width}x${from.height} to ` +
-        `${to.width}x${to.height} (exit ${code}, ${written} of ${out.length} bytes): ${stderr.trim().slice(-300)}`,
+        `${to.width}x${to.height} (exit ${code}, ${written} of ${out.length} bytes): ` +
+        stderr.trim().slice(-300),
     );
   }
   return out;

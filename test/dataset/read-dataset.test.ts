@@ -228,7 +228,10 @@ describe("refusing datasets that cannot train", () => {
     await writeFile(path, lines.map((line) => JSON.stringify(line)).join("\n"));
     await assert.rejects(
       readDataset(root),
-      /episode 1 has 20 frames in data\/chunk-000\/episode_000001\.parquet but 25 in meta; re-export the dataset/,
+      new RegExp(
+        "episode 1 has 20 frames in data/chunk-000/episode_000001\\.parquet but 25 in meta; " +
+          "re-export the dataset",
+      ),
     );
   });
 
@@ -244,7 +247,10 @@ describe("refusing datasets that cannot train", () => {
       assert.equal(error.frameIndex, 9);
       assert.match(
         error.message,
-        /episode 1 frame 9: timestamp 0\.30\d* s follows 0\.26\d* s, not 1\/30 s later \(tolerance 0\.0001 s\)/,
+        new RegExp(
+          "episode 1 frame 9: timestamp 0\\.30\\d* s follows 0\\.26\\d* s, " +
+            "not 1/30 s later \\(tolerance 0\\.0001 s\\)",
+        ),
       );
       return true;
     });

@@ -56,7 +56,9 @@ const GRAD: Rule = {
 const GRAD_BACKBONE: Rule = {
   category: "grad_backbone",
   check: (x, ref) => ({ error: l2Diff(x, ref), limit: 5e-2 * l2(ref) }),
-  why: "a ReLU input within ~1e-6 of 0 may flip sign between float32 implementations and move resnet gradients by up to ~1e-2 relative",
+  why:
+    "a ReLU input within ~1e-6 of 0 may flip sign between float32 implementations " +
+    "and move resnet gradients by up to ~1e-2 relative",
 };
 const GRAD_NORM_BACKBONE: Rule = {
   category: "grad_norm_backbone",
