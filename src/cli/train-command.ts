@@ -45,7 +45,7 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
   const log = createLogger().child({ jobId: "local" });
   const progressBar = createProgressBar();
   const decodeBar = createDecodeProgress();
-  log.info("job running", { modelType, dataset: dataset ?? "embedded:reach", outputDir });
+  log.info("job running", { modelType, dataset: dataset ?? "embedded", outputDir });
 
   const { image_size: imageSize, ...act } = modelType === "ACT" ? actPolicyParams(params) : {};
   const token = stringField(request, "user_hf_token");
