@@ -14,6 +14,7 @@
         "native/core/act/resnet_backbone.cpp",
         "native/core/act/sinusoidal_embedding.cpp",
         "native/core/act/transformer.cpp",
+        "native/core/batch_checks.cpp",
         "native/core/device.cpp",
         "native/core/json.cpp",
         "native/core/mlp_policy.cpp",

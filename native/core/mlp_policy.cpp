@@ -1,7 +1,7 @@
 // Legend: B is batch, J state dimension, S chunk size, A action dimension.
 #include "core/mlp_policy.h"
 
-#include <sstream>
+#include "core/batch_checks.h"
 
 namespace robotrain {
 
@@ -27,45 +27,23 @@ torch::Tensor MlpPolicyImpl::forward(const torch::Tensor& state) {
 }  // namespace robotrain
 
 namespace robotrain {
-namespace {
-
-std::string shape_of(const torch::Tensor& tensor) {
-  std::ostringstream out;
-  out << tensor.sizes();
-  return out.str();
-}
-
-const torch::Tensor& require(const Batch& batch, const std::string& name) {
-  auto found = batch.find(name);
-  TORCH_CHECK(found != batch.end(), "batch has no '", name, "'; a step needs ",
-              "'observation.state' and 'action' (and optionally 'action_is_pad')");
-  return found->second;
-}
-
-void check_shape(const std::string& name, const torch::Tensor& tensor,
-                 std::vector<int64_t> expected, const char* dims) {
-  TORCH_CHECK(tensor.sizes() == c10::IntArrayRef(expected), "batch '", name, "' has shape ",
-              shape_of(tensor), "; expected ", c10::IntArrayRef(expected), " ", dims);
-}
-
-}  // namespace
-
 MlpPolicyAdapter::MlpPolicyAdapter(const MlpPolicyConfig& config) : policy_(MlpPolicy(config)) {}
 
 void MlpPolicyAdapter::check_batch(const Batch& batch, bool training) const {
   const MlpPolicyConfig& shape = policy_->config();
-  const torch::Tensor& state = require(batch, "observation.state");
+  const torch::Tensor& state = require_entry(batch, "observation.state", "the robot state (B, J)");
   const int64_t batch_size = state.dim() > 0 ? state.size(0) : 0;
   TORCH_CHECK(batch_size > 0, "batch 'observation.state' has shape ", shape_of(state),
               "; expected (B, state_dim) with B > 0");
-  check_shape("observation.state", state, {batch_size, shape.state_dim}, "(B, state_dim)");
+  check_entry_shape("observation.state", state, {batch_size, shape.state_dim}, "(B, state_dim)");
   if (!training) return;
 
-  check_shape("action", require(batch, "action"), {batch_size, shape.chunk_size, shape.action_dim},
-              "(B, chunk_size, action_dim)");
+  check_entry_shape("action", require_entry(batch, "action", "the target action chunk"),
+                    {batch_size, shape.chunk_size, shape.action_dim},
+                    "(B, chunk_size, action_dim)");
   if (batch.count("action_is_pad") > 0) {
-    check_shape("action_is_pad", batch.at("action_is_pad"), {batch_size, shape.chunk_size},
-                "(B, chunk_size)");
+    check_entry_shape("action_is_pad", batch.at("action_is_pad"), {batch_size, shape.chunk_size},
+                      "(B, chunk_size)");
   }
 }
 

@@ -2,29 +2,10 @@
 // J state dimension, E environment-state dimension, H and W image height and width.
 #include "core/act/act_policy.h"
 
-#include <sstream>
+#include "core/batch_checks.h"
 
 namespace robotrain {
 namespace {
-
-std::string shape_of(const torch::Tensor& tensor) {
-  std::ostringstream out;
-  out << tensor.sizes();
-  return out.str();
-}
-
-const torch::Tensor& require(const Batch& batch, const std::string& key, const char* what) {
-  auto found = batch.find(key);
-  TORCH_CHECK(found != batch.end(), "batch has no '", key, "'; the ACT policy reads ", what,
-              " from it");
-  return found->second;
-}
-
-void check_entry(const std::string& key, const torch::Tensor& tensor,
-                 const std::vector<int64_t>& expected, const char* dims) {
-  TORCH_CHECK(tensor.sizes() == c10::IntArrayRef(expected), "batch '", key, "' has shape ",
-              shape_of(tensor), "; expected ", c10::IntArrayRef(expected), " ", dims);
-}
 
 void check_float(const std::string& key, const torch::Tensor& tensor) {
   TORCH_CHECK(tensor.scalar_type() == torch::kFloat, "batch '", key, "' has dtype ",
@@ -35,7 +16,7 @@ void check_float(const std::string& key, const torch::Tensor& tensor) {
 int64_t batch_size_of(const ActConfig& config, const Batch& batch) {
   const auto images = config.image_features();
   const std::string& key = images.empty() ? std::string(kEnvironmentState) : images[0].first;
-  const torch::Tensor& first = require(batch, key, "the batch size");
+  const torch::Tensor& first = require_entry(batch, key, "the batch size");
   TORCH_CHECK(first.dim() > 0 && first.size(0) > 0, "batch '", key, "' has shape ", shape_of(first),
               "; expected a leading batch dimension B > 0");
   return first.size(0);
@@ -66,37 +47,38 @@ void ActPolicy::check_batch(const Batch& batch, bool training) const {
   const int64_t b = batch_size_of(config, batch);
 
   for (const auto& [key, feature] : config.image_features()) {
-    const torch::Tensor& image = require(batch, key, "a camera image (B, 3, H, W)");
-    check_entry(key, image, {b, feature.shape[0], feature.shape[1], feature.shape[2]},
-                "(B, C, H, W)");
+    const torch::Tensor& image = require_entry(batch, key, "a camera image (B, 3, H, W)");
+    check_entry_shape(key, image, {b, feature.shape[0], feature.shape[1], feature.shape[2]},
+                      "(B, C, H, W)");
     TORCH_CHECK(image.scalar_type() == torch::kFloat || image.scalar_type() == torch::kUInt8,
                 "batch '", key, "' has dtype ", image.scalar_type(),
                 "; expected float32 in [0, 1] or uint8 in [0, 255]");
   }
   if (auto state = config.robot_state_feature()) {
-    const torch::Tensor& tensor = require(batch, kObservationState, "the robot state (B, J)");
-    check_entry(kObservationState, tensor, {b, state->shape[0]}, "(B, state_dim)");
+    const torch::Tensor& tensor = require_entry(batch, kObservationState, "the robot state (B, J)");
+    check_entry_shape(kObservationState, tensor, {b, state->shape[0]}, "(B, state_dim)");
     check_float(kObservationState, tensor);
   }
   if (auto env = config.env_state_feature()) {
-    const torch::Tensor& tensor = require(batch, kEnvironmentState, "the environment state");
-    check_entry(kEnvironmentState, tensor, {b, env->shape[0]}, "(B, env_state_dim)");
+    const torch::Tensor& tensor = require_entry(batch, kEnvironmentState, "the environment state");
+    check_entry_shape(kEnvironmentState, tensor, {b, env->shape[0]}, "(B, env_state_dim)");
     check_float(kEnvironmentState, tensor);
   }
   if (!training) return;
 
   const int64_t action_dim = config.action_feature().shape[0];
-  const torch::Tensor& action = require(batch, kAction, "the target action chunk");
-  check_entry(kAction, action, {b, config.chunk_size, action_dim}, "(B, chunk_size, action_dim)");
+  const torch::Tensor& action = require_entry(batch, kAction, "the target action chunk");
+  check_entry_shape(kAction, action, {b, config.chunk_size, action_dim},
+                    "(B, chunk_size, action_dim)");
   check_float(kAction, action);
   if (batch.count("action_is_pad")) {
     const torch::Tensor& pad = batch.at("action_is_pad");
-    check_entry("action_is_pad", pad, {b, config.chunk_size}, "(B, chunk_size)");
+    check_entry_shape("action_is_pad", pad, {b, config.chunk_size}, "(B, chunk_size)");
     TORCH_CHECK(pad.scalar_type() == torch::kUInt8 || pad.scalar_type() == torch::kBool,
                 "batch 'action_is_pad' has dtype ", pad.scalar_type(), "; expected uint8 or bool");
   }
   if (batch.count(kVaeEps)) {
-    check_entry(kVaeEps, batch.at(kVaeEps), {b, config.latent_dim}, "(B, latent_dim)");
+    check_entry_shape(kVaeEps, batch.at(kVaeEps), {b, config.latent_dim}, "(B, latent_dim)");
     check_float(kVaeEps, batch.at(kVaeEps));
   }
 }
