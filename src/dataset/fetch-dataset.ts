@@ -9,10 +9,12 @@
  * JSON log lines only), asks `paths-info` and probes each file before the download, reports no
  * bytes as they come and writes no `refs/`.
  */
+
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { datasetInfo, listFiles } from "@huggingface/hub";
+import { DEFAULT_HUB_ENDPOINT } from "../contract/start-training-response.js";
 import { checkDatasetInfo } from "./check-dataset-info.js";
 import { type BlobDownload, downloadBlob, type ListedFile } from "./download-blob.js";
 import {
@@ -29,8 +31,6 @@ import { type HubCallContext, type RetryPolicy, retryHubRequest } from "./retry-
 import { isTrainingFile, unsafePathReason } from "./training-files.js";
 
 export type { FetchProgress } from "./fetch-progress.js";
-
-export const DEFAULT_HUB_URL = "https://huggingface.co";
 
 export interface FetchDatasetParams {
   /** `owner/name` of a dataset repo. */
@@ -130,7 +130,7 @@ async function fetchIntoCache(
 }
 
 function openSession(params: FetchDatasetParams): HubSession {
-  const hubUrl = (params.hubUrl ?? (process.env.HF_ENDPOINT || DEFAULT_HUB_URL)).replace(
+  const hubUrl = (params.hubUrl ?? (process.env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT)).replace(
     /\/+$/,
     "",
   );

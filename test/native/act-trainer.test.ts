@@ -15,7 +15,6 @@ import {
   loadAddon,
   type TensorView,
 } from "../../src/train/addon.js";
-import { writeSafetensors } from "../../src/train/write-safetensors.js";
 import {
   ACT_FIXTURE_MODEL,
   type ActFixture,
@@ -24,6 +23,7 @@ import {
   viewOf,
 } from "../helpers/act-fixture.js";
 import { readSafetensors } from "../helpers/read-safetensors.js";
+import { writeSafetensors } from "../helpers/write-safetensors.js";
 
 let fixture: ActFixture;
 let scratch: string;
