@@ -21,6 +21,7 @@
         "native/core/safetensors.cpp",
         "native/core/state_dict.cpp",
         "native/core/trainer.cpp",
+        "native/core/training_state.cpp",
         "native/mapped_file.cpp"
       ],
       "include_dirs": [

@@ -356,6 +356,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                            InstanceMethod<&TrainerWrap::LoadSafetensors>("loadSafetensors"),
                            InstanceMethod<&TrainerWrap::SaveSafetensors>("saveSafetensors"),
                            InstanceMethod<&TrainerWrap::StateDict>("stateDict"),
+                           InstanceMethod<&TrainerWrap::SaveTrainingState>("saveTrainingState"),
+                           InstanceMethod<&TrainerWrap::LoadTrainingState>("loadTrainingState"),
                            InstanceAccessor<&TrainerWrap::ParamGroups>("paramGroups"),
                            InstanceAccessor<&TrainerWrap::Device>("device"),
                            InstanceAccessor<&TrainerWrap::DeviceFallback>("deviceFallback"),
@@ -460,6 +462,30 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
         info, "saveSafetensors", std::move(held),
         [trainer, path]() { return trainer->save_safetensors(path), true; },
         [](Napi::Env env, const bool&) { return env.Undefined(); });
+  }
+
+  Napi::Value SaveTrainingState(const Napi::CallbackInfo& info) {
+    const std::string dir = as_string(info[0], "saveTrainingState(dir): dir");
+    auto trainer = trainer_;
+    HeldBatch held;
+    held.keep_alive.push_back(Napi::Persistent(info.This()));
+    return queue<bool>(
+        info, "saveTrainingState", std::move(held),
+        [trainer, dir]() { return trainer->save_training_state(dir), true; },
+        [](Napi::Env env, const bool&) { return env.Undefined(); });
+  }
+
+  Napi::Value LoadTrainingState(const Napi::CallbackInfo& info) {
+    const std::string dir = as_string(info[0], "loadTrainingState(dir): dir");
+    auto trainer = trainer_;
+    HeldBatch held;
+    held.keep_alive.push_back(Napi::Persistent(info.This()));
+    return queue<int64_t>(
+        info, "loadTrainingState", std::move(held),
+        [trainer, dir]() { return trainer->load_training_state(dir), trainer->steps_done(); },
+        [](Napi::Env env, const int64_t& step) {
+          return Napi::Number::New(env, static_cast<double>(step));
+        });
   }
 
   Napi::Value StateDict(const Napi::CallbackInfo& info) {

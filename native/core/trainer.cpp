@@ -62,14 +62,15 @@ void Trainer::build_optimizer() {
         torch::optim::AdamWOptions(group.lr).weight_decay(group.weight_decay));
   };
   groups_.clear();
-  if (!main_params.empty()) {
-    groups.emplace_back(main_params, options(main));
-    groups_.push_back(main);
-  }
-  if (!backbone_params.empty()) {
-    groups.emplace_back(backbone_params, options(backbone));
-    groups_.push_back(backbone);
-  }
+  layout_.groups.clear();
+  auto add_group = [&](const ParamGroupInfo& info, const std::vector<torch::Tensor>& params) {
+    if (params.empty()) return;
+    groups.emplace_back(params, options(info));
+    groups_.push_back(info);
+    layout_.groups.push_back({info.lr, info.weight_decay, info.parameters, params});
+  };
+  add_group(main, main_params);
+  add_group(backbone, backbone_params);
   optimizer_ = std::make_unique<torch::optim::AdamW>(
       groups, torch::optim::AdamWOptions(*config_.lr).weight_decay(*config_.weight_decay));
 }
@@ -184,6 +185,16 @@ void Trainer::save_safetensors(const std::string& path) {
     named.emplace_back(name, tensor.detach().to(torch::kCPU));
   }
   write_safetensors(path, named, {{"format", "pt"}});
+}
+
+void Trainer::save_training_state(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  robotrain::save_training_state(dir, *optimizer_, layout_, steps_done_, device_.device);
+}
+
+void Trainer::load_training_state(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  steps_done_ = robotrain::load_training_state(dir, *optimizer_, layout_, device_.device);
 }
 
 int64_t Trainer::parameter_count() const {

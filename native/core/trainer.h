@@ -19,6 +19,7 @@
 #include "core/device.h"
 #include "core/mlp_policy.h"
 #include "core/policy.h"
+#include "core/training_state.h"
 
 namespace robotrain {
 
@@ -87,6 +88,11 @@ class Trainer {
   void load_safetensors(const std::string& path);
   void save_safetensors(const std::string& path);
 
+  // The optimizer state, step count and random generators, to and from a checkpoint's
+  // `training_state/` folder (see training_state.h). Loading sets steps_done().
+  void save_training_state(const std::string& dir);
+  void load_training_state(const std::string& dir);
+
   const std::vector<ParamGroupInfo>& param_groups() const { return groups_; }
   const DeviceChoice& device() const { return device_; }
   int64_t parameter_count() const;
@@ -101,6 +107,7 @@ class Trainer {
   DeviceChoice device_;
   std::unique_ptr<Policy> policy_;
   std::vector<ParamGroupInfo> groups_;
+  OptimizerLayout layout_;  // the groups' parameters, as the optimizer holds them
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   int64_t steps_done_ = 0;
   std::mutex mutex_;

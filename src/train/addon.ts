@@ -185,6 +185,17 @@ export interface NativeTrainer {
   loadSafetensors(path: string): Promise<void>;
   /** Writes the full state dict (parameters and buffers), `__metadata__` {format: "pt"}. */
   saveSafetensors(path: string): Promise<void>;
+  /**
+   * Writes the AdamW moments, the step count and the random generators' state into `dir`, in
+   * LeRobot's `training_state/` layout (training_step.json, optimizer_state.safetensors,
+   * optimizer_param_groups.json, rng_state.safetensors).
+   */
+  saveTrainingState(dir: string): Promise<void>;
+  /**
+   * Restores what saveTrainingState wrote, into a trainer of the same config, and resolves to
+   * the restored step count. Refused, changing nothing, when the state is of another config.
+   */
+  loadTrainingState(dir: string): Promise<number>;
   /** Parameters and buffers by name, copied to float32 host memory. */
   stateDict(): Record<string, FloatTensor>;
   /** The AdamW parameter groups, as built. */
