@@ -2,6 +2,7 @@
  * `robotrain train`: one job from flags or a request file, trained here with no broker.
  */
 import { join } from "node:path";
+import type { Command } from "commander";
 import { actPolicyParams, parseTrainingParams } from "../contract/index.js";
 import { NotAvailableError, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
@@ -25,21 +26,35 @@ export interface TrainOptions {
   pushToHub?: string;
 }
 
-export async function trainCommand(options: TrainOptions): Promise<void> {
+/** What a run was asked to train: recorded in train_config.json, so `--resume` can rerun it. */
+interface RecordedJob {
+  model_type: string;
+  /** Absent for the embedded default job. */
+  dataset_name?: string;
+  /** As given, before defaults: parsing them again gives the same job. */
+  training_params: Record<string, unknown>;
+  seed: number;
+}
+
+/** Flags that define the job, which a resumed run takes from train_config.json instead. */
+const JOB_FLAGS: [keyof TrainOptions, string][] = [
+  ["dataset", "--dataset"],
+  ["modelType", "--model-type"],
+  ["params", "--params"],
+  ["request", "--request"],
+  ["steps", "--steps"],
+  ["batchSize", "--batch-size"],
+  ["saveFreq", "--save-freq"],
+];
+
+export async function trainCommand(options: TrainOptions, command?: Command): Promise<void> {
   refuseUnbuilt(options);
   const request = options.request ? await readRequest(options.request) : {};
-
-  const modelType = options.modelType ?? stringField(request, "model_type") ?? "ACT";
-  const dataset = options.dataset ?? stringField(request, "dataset_name");
-  const params = parseTrainingParams(modelType, {
-    ...objectField(request, "training_params"),
-    ...(options.params
-      ? asObject("--params", await readJson("--params", options.params, "inline"))
-      : {}),
-    ...(options.steps !== undefined && { steps: options.steps }),
-    ...(options.batchSize !== undefined && { batch_size: options.batchSize }),
-    ...(options.saveFreq !== undefined && { save_freq: options.saveFreq }),
-  });
+  const job = options.resume
+    ? await recordedJob(options, command)
+    : await jobFromFlags(options, request);
+  const { model_type: modelType, dataset_name: dataset } = job;
+  const params = parseTrainingParams(modelType, job.training_params);
 
   const outputDir = options.output ?? defaultOutputDir(modelType);
   const log = createLogger().child({ jobId: "local" });
@@ -62,14 +77,17 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
     batchSize: numberField(params, "batch_size"),
     saveFreq: numberField(params, "save_freq") ?? 5000,
     device: options.device,
-    seed: options.seed,
+    seed: job.seed,
     outputDir,
+    resume: options.resume,
+    job: { ...job },
     log,
     onProgress: (progress) => progressBar.update(progress),
   });
 
   log.info("job succeeded", {
     steps: result.stepsDone,
+    resumedFromStep: result.resumedFromStep,
     lossAtStart: result.lossAtStart,
     lossAtEnd: result.lossAtEnd,
     device: result.device,
@@ -85,11 +103,63 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
   );
 }
 
+async function jobFromFlags(
+  options: TrainOptions,
+  request: Record<string, unknown>,
+): Promise<RecordedJob> {
+  const dataset = options.dataset ?? stringField(request, "dataset_name");
+  return {
+    model_type: options.modelType ?? stringField(request, "model_type") ?? "ACT",
+    ...(dataset !== undefined && { dataset_name: dataset }),
+    training_params: {
+      ...objectField(request, "training_params"),
+      ...(options.params
+        ? asObject("--params", await readJson("--params", options.params, "inline"))
+        : {}),
+      ...(options.steps !== undefined && { steps: options.steps }),
+      ...(options.batchSize !== undefined && { batch_size: options.batchSize }),
+      ...(options.saveFreq !== undefined && { save_freq: options.saveFreq }),
+    },
+    seed: options.seed,
+  };
+}
+
+/** The job of the run in --output, which --resume continues; flags may not change it. */
+async function recordedJob(options: TrainOptions, command?: Command): Promise<RecordedJob> {
+  if (!options.output) {
+    throw new UsageError("--resume", "give --output, the folder of the run to continue");
+  }
+  const given = JOB_FLAGS.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
+  if (command?.getOptionValueSource("seed") === "cli") given.push("--seed");
+  if (given.length > 0) {
+    throw new UsageError(
+      "--resume",
+      `it continues the job recorded in ${options.output}/train_config.json; drop ${given.join(", ")}`,
+    );
+  }
+
+  const path = join(options.output, "train_config.json");
+  const config = await readJson("--resume", path, "file").catch((error: unknown) => {
+    throw new UsageError(
+      "--resume",
+      `nothing to resume in ${options.output}: ${error instanceof Error ? error.message : error}`,
+    );
+  });
+  const job = objectField(asObject("--resume", config), "job") as Partial<RecordedJob>;
+  if (typeof job.model_type !== "string" || typeof job.seed !== "number") {
+    throw new UsageError(
+      "--resume",
+      `${path} records no job (model_type, training_params, seed); it was not written by ` +
+        "`robotrain train`, so train into a new output folder",
+    );
+  }
+  return { ...job, training_params: job.training_params ?? {} } as RecordedJob;
+}
+
 function refuseUnbuilt(options: TrainOptions): void {
-  // Limitation: --resume, --init-from and --push-to-hub are refused — they need the
-  // checkpoint reader and the Hub client, which are not built yet; each fails here, loudly.
+  // Limitation: --init-from and --push-to-hub are refused — they need the pretrained-model
+  // reader and the Hub client, which are not built yet; each fails here, loudly.
   const unbuilt: [unknown, string][] = [
-    [options.resume, "--resume"],
     [options.initFrom, "--init-from"],
     [options.pushToHub, "--push-to-hub"],
   ];

@@ -52,6 +52,7 @@ export class BatchSampler {
   private readonly buffers: [BatchBuffers, BatchBuffers];
   private cursor = 0;
   private turn = 0;
+  private drawn = 0;
   epoch = 0;
 
   constructor(table: EpisodeTable, params: BatchSamplerParams, sources: SampleSources = {}) {
@@ -93,7 +94,24 @@ export class BatchSampler {
     return buffers.views;
   }
 
+  /** Samples drawn since construction, those of the batch assembled ahead included. */
+  get samplesDrawn(): number {
+    return this.drawn;
+  }
+
+  /**
+   * Draws on without assembling until `samples` have been drawn since construction, so that a
+   * resumed run goes on with the very samples the interrupted one would have taken next.
+   */
+  skipTo(samples: number): void {
+    if (!Number.isInteger(samples) || samples < this.drawn) {
+      throw new RangeError(`cannot skip to sample ${samples}; ${this.drawn} are drawn already`);
+    }
+    while (this.drawn < samples) this.draw();
+  }
+
   private draw(): number {
+    this.drawn += 1;
     if (this.cursor === this.epochSize) {
       shuffleInPlace(this.order, this.random);
       this.cursor = 0;

@@ -21,6 +21,17 @@ export class TrainingStepError extends RobotrainError {
   }
 }
 
+/** A checkpoint that cannot be continued by this job: another config, dataset or plan. */
+export class ResumeError extends RobotrainError {
+  readonly checkpointDir: string;
+
+  constructor(checkpointDir: string, message: string, cause?: unknown) {
+    super(`cannot resume from ${checkpointDir}: ${message}`, { retryable: false, cause });
+    this.name = "ResumeError";
+    this.checkpointDir = checkpointDir;
+  }
+}
+
 function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }

@@ -1,6 +1,7 @@
 /**
  * One training job, start to end, with no broker: set up the trainer and its batches, record
- * the run's config, train with checkpoints, record the losses. Each step is one call.
+ * the run's config, resume from a checkpoint when asked, train with checkpoints, record the
+ * losses. Each step is one call.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -16,6 +17,9 @@ import {
   embeddedDatasetDir,
   ensureEmbeddedDataset,
 } from "./embedded-setup.js";
+import { findNewestCheckpoint, removeUnfinishedCheckpoints } from "./find-checkpoint.js";
+import { writeMetrics } from "./metrics-file.js";
+import { type ResumeResult, resumeTraining } from "./resume-training.js";
 import { runTrainLoop, type TrainProgress } from "./train-loop.js";
 import type { TrainingSetup } from "./training-setup.js";
 import { writeCheckpoint } from "./write-checkpoint.js";
@@ -36,6 +40,13 @@ export interface TrainJobParams {
   device: string;
   seed: number;
   outputDir: string;
+  /**
+   * Continue from the newest complete checkpoint in outputDir, if there is one (a job with none
+   * starts at step 0). The checkpoint must be of this same job.
+   */
+  resume?: boolean;
+  /** The job as it was asked for, recorded in train_config.json (never with its tokens). */
+  job?: Record<string, unknown>;
   log: Logger;
   onProgress?: (progress: TrainProgress) => void;
 }
@@ -44,6 +55,8 @@ export interface TrainJobResult {
   outputDir: string;
   lastCheckpointDir: string;
   stepsDone: number;
+  /** The step this run started from: 0, or the checkpoint's when it resumed. */
+  resumedFromStep: number;
   /** Mean loss of the first and of the last tenth of the steps (at least one step each). */
   lossAtStart: number;
   lossAtEnd: number;
@@ -68,39 +81,71 @@ export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResul
 
   await mkdir(params.outputDir, { recursive: true });
   await writeTrainConfig(params, setup);
+  const resumed = params.resume ? await resume(params, setup) : undefined;
 
-  let lastCheckpointDir = "";
+  const losses: number[] = resumed?.losses ?? [];
+  let lastCheckpointDir = resumed ? join(params.outputDir, "checkpoints", "last") : "";
   const result = await runTrainLoop({
     trainer,
     sampler,
     batchSize: plan.batchSize,
     steps: plan.steps,
+    firstStep: resumed?.step ?? 0,
     saveFreq: params.saveFreq,
-    onProgress: params.onProgress,
+    onProgress: (progress) => {
+      losses.push(progress.loss);
+      params.onProgress?.(progress);
+    },
     onCheckpoint: async (step) => {
+      // The losses first: a checkpoint on disk always has its steps' losses recorded.
+      await writeMetrics(params.outputDir, losses);
       const checkpoint = await writeCheckpoint({
         outputDir: params.outputDir,
         step,
         trainer,
         policyConfig: setup.policyConfig,
+        sampler: {
+          samples_drawn: step * plan.batchSize,
+          epoch_size: sampler.epochSize,
+          batch_size: plan.batchSize,
+          seed: params.seed,
+        },
       });
       lastCheckpointDir = checkpoint.dir;
       log.info("checkpoint written", { step, dir: checkpoint.dir });
     },
   });
 
-  await writeMetrics(params.outputDir, result.losses);
-  const tenth = Math.max(1, Math.floor(result.stepsDone / 10));
+  await writeMetrics(params.outputDir, losses);
+  const tenth = Math.max(1, Math.floor(losses.length / 10));
   return {
     outputDir: params.outputDir,
     lastCheckpointDir,
     stepsDone: result.stepsDone,
-    lossAtStart: mean(result.losses.subarray(0, tenth)),
-    lossAtEnd: mean(result.losses.subarray(result.stepsDone - tenth)),
+    resumedFromStep: resumed?.step ?? 0,
+    lossAtStart: finiteMean(losses.slice(0, tenth)),
+    lossAtEnd: finiteMean(losses.slice(losses.length - tenth)),
     device: trainer.device,
     durationMs: result.durationMs,
     samplesPerSecond: result.samplesPerSecond,
   };
+}
+
+/** Puts the newest complete checkpoint back into the trainer and sampler, if there is one. */
+async function resume(
+  params: TrainJobParams,
+  setup: TrainingSetup,
+): Promise<ResumeResult | undefined> {
+  const { log, outputDir, seed } = params;
+  await removeUnfinishedCheckpoints(outputDir);
+  const checkpoint = await findNewestCheckpoint(outputDir);
+  if (!checkpoint) {
+    log.info("no checkpoint to resume from", { outputDir });
+    return undefined;
+  }
+  const resumed = await resumeTraining({ checkpoint, setup, seed, outputDir });
+  log.info("training resumed", { step: resumed.step, dir: checkpoint.dir });
+  return resumed;
 }
 
 function checkModelType(modelType: string): void {
@@ -139,6 +184,7 @@ async function prepareTraining(params: TrainJobParams): Promise<TrainingSetup> {
 async function writeTrainConfig(params: TrainJobParams, setup: TrainingSetup): Promise<void> {
   // Only what reproduces the run: no tokens or keys ever reach this file.
   const config = {
+    ...(params.job && { job: params.job }),
     model_type: params.modelType,
     dataset: setup.dataset,
     policy: setup.policyConfig,
@@ -159,13 +205,8 @@ async function writeTrainConfig(params: TrainJobParams, setup: TrainingSetup): P
   );
 }
 
-async function writeMetrics(outputDir: string, losses: Float64Array): Promise<void> {
-  const lines = Array.from(losses, (loss, i) => JSON.stringify({ step: i + 1, loss }));
-  await writeFile(join(outputDir, "metrics.jsonl"), `${lines.join("\n")}\n`);
-}
-
-function mean(values: Float64Array): number {
-  let sum = 0;
-  for (const value of values) sum += value;
-  return sum / values.length;
+/** The mean of the finite values: steps of a resumed run without a recorded loss are NaN. */
+function finiteMean(values: number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.reduce((sum, value) => sum + value, 0) / finite.length;
 }

@@ -18,7 +18,10 @@ export interface TrainLoopParams {
   trainer: NativeTrainer;
   sampler: BatchSampler;
   batchSize: number;
+  /** The step to train up to. */
   steps: number;
+  /** Steps done before this run (a resumed job); the loop goes on from there. @default 0 */
+  firstStep?: number;
   /** Called after every step. */
   onProgress?: (progress: TrainProgress) => void;
   /** Checkpoints every `saveFreq` steps and after the last one. */
@@ -29,8 +32,9 @@ export interface TrainLoopParams {
 }
 
 export interface TrainLoopResult {
+  /** Steps done in all, those before firstStep included. */
   stepsDone: number;
-  /** Loss of each step, in order. */
+  /** Loss of each step this run took, in order. */
   losses: Float64Array;
   durationMs: number;
   samplesPerSecond: number;
@@ -39,10 +43,11 @@ export interface TrainLoopResult {
 
 export async function runTrainLoop(params: TrainLoopParams): Promise<TrainLoopResult> {
   const { trainer, sampler, batchSize, steps, saveFreq } = params;
-  const losses = new Float64Array(steps);
+  const firstStep = params.firstStep ?? 0;
+  const losses = new Float64Array(Math.max(0, steps - firstStep));
   const started = performance.now();
   let batch = sampler.next();
-  let stepsDone = 0;
+  let stepsDone = firstStep;
 
   while (stepsDone < steps && !params.signal?.aborted) {
     const pending = startStep(trainer, batch, stepsDone + 1);
@@ -54,16 +59,18 @@ export async function runTrainLoop(params: TrainLoopParams): Promise<TrainLoopRe
         : new TrainingStepError(stepsDone + 1, error);
     });
     batch = nextBatch;
-    losses[stepsDone] = result.loss;
+    losses[stepsDone - firstStep] = result.loss;
     stepsDone += 1;
 
+    // Rates count this run's steps only: a resumed run did not take the earlier ones.
     const elapsedMs = performance.now() - started;
-    const samplesPerSecond = (stepsDone * batchSize * 1000) / elapsedMs;
+    const taken = stepsDone - firstStep;
+    const samplesPerSecond = (taken * batchSize * 1000) / elapsedMs;
     params.onProgress?.({
       ...result,
       totalSteps: steps,
       samplesPerSecond,
-      etaSeconds: ((steps - stepsDone) * elapsedMs) / stepsDone / 1000,
+      etaSeconds: ((steps - stepsDone) * elapsedMs) / taken / 1000,
       elapsedMs,
     });
 
@@ -76,9 +83,9 @@ export async function runTrainLoop(params: TrainLoopParams): Promise<TrainLoopRe
   const durationMs = performance.now() - started;
   return {
     stepsDone,
-    losses: losses.subarray(0, stepsDone),
+    losses: losses.subarray(0, stepsDone - firstStep),
     durationMs,
-    samplesPerSecond: (stepsDone * batchSize * 1000) / Math.max(durationMs, 1),
+    samplesPerSecond: ((stepsDone - firstStep) * batchSize * 1000) / Math.max(durationMs, 1),
     aborted: stepsDone < steps,
   };
 }

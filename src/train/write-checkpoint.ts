@@ -1,5 +1,7 @@
 /**
- * Checkpoints under `<output>/checkpoints/<step, zero-padded to 6>/pretrained_model/`, written
+ * Checkpoints under `<output>/checkpoints/<step, zero-padded to 6>/`: `pretrained_model/` (the
+ * policy as LeRobot loads it) and `training_state/` (what resuming needs: the optimizer, step
+ * and random generators in LeRobot's layout, plus the sampler's position). Each is written
  * into a temporary folder and renamed into place, then `checkpoints/last` pointed at it: a
  * crash mid-write never leaves a folder that looks like a complete checkpoint.
  */
@@ -13,7 +15,23 @@ export interface CheckpointParams {
   trainer: NativeTrainer;
   /** The policy's own config, written as `config.json` beside its weights. */
   policyConfig: Record<string, unknown>;
+  /** Where the batch sampler stands after this step's batch. */
+  sampler: SamplerState;
 }
+
+/** The sampler's position, as `training_state/sampler_state.json` records it. */
+export interface SamplerState {
+  /** Samples drawn for the steps done so far: the resumed sampler skips to here. */
+  samples_drawn: number;
+  /** Frames in the dataset: a resumed run must see the same ones. */
+  epoch_size: number;
+  batch_size: number;
+  seed: number;
+}
+
+export const PRETRAINED_MODEL = "pretrained_model";
+export const TRAINING_STATE = "training_state";
+export const SAMPLER_STATE = "sampler_state.json";
 
 export interface CheckpointResult {
   dir: string;
@@ -31,10 +49,14 @@ export async function writeCheckpoint(params: CheckpointParams): Promise<Checkpo
   const partial = join(checkpoints, `.${name}.partial-${process.pid}`);
 
   await rm(partial, { recursive: true, force: true });
-  const model = join(partial, "pretrained_model");
+  const model = join(partial, PRETRAINED_MODEL);
   await mkdir(model, { recursive: true });
   await writeFile(join(model, "config.json"), `${JSON.stringify(params.policyConfig, null, 2)}\n`);
   await params.trainer.saveSafetensors(join(model, "model.safetensors"));
+
+  const state = join(partial, TRAINING_STATE);
+  await params.trainer.saveTrainingState(state);
+  await writeFile(join(state, SAMPLER_STATE), `${JSON.stringify(params.sampler, null, 2)}\n`);
 
   await rm(final, { recursive: true, force: true });
   await rename(partial, final);

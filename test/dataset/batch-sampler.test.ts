@@ -70,6 +70,23 @@ describe("BatchSampler", () => {
     assert.notDeepEqual(draw(5), draw(6));
   });
 
+  test("skips ahead to the batches an uninterrupted run would draw next", () => {
+    const params = { batchSize: 3, chunkSize: 2, seed: 9 };
+    const uninterrupted = new BatchSampler(tinyTable(), params);
+    const states = [0, 1, 2, 3, 4].map(() =>
+      Array.from(uninterrupted.next()["observation.state"]!.data),
+    );
+
+    // Three batches of three cross two epochs of five frames.
+    const resumed = new BatchSampler(tinyTable(), params);
+    resumed.skipTo(9);
+    assert.equal(resumed.samplesDrawn, 9);
+    assert.equal(resumed.epoch, 1);
+    assert.deepEqual(Array.from(resumed.next()["observation.state"]!.data), states[3]);
+    assert.deepEqual(Array.from(resumed.next()["observation.state"]!.data), states[4]);
+    assert.throws(() => resumed.skipTo(3), /cannot skip to sample 3; 15 are drawn already/);
+  });
+
   test("alternates two buffer sets so a batch in training is never overwritten by the next", () => {
     const sampler = new BatchSampler(tinyTable(), { batchSize: 2, chunkSize: 2, seed: 1 });
     const first = sampler.next();

@@ -16,6 +16,8 @@ export interface RunCliOptions {
   stdin?: string;
   timeoutMs?: number;
   cwd?: string;
+  /** SIGKILLs the command as soon as it logs a JSON line this accepts: a crash at that point. */
+  killWhen?: (line: Record<string, unknown>) => boolean;
 }
 
 export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliRun> {
@@ -27,8 +29,14 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
     });
     let stdout = "";
     let stderr = "";
+    let scanned = 0;
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
+      if (!options.killWhen) return;
+      const complete = stdout.lastIndexOf("\n") + 1;
+      const lines = logLines(stdout.slice(scanned, complete));
+      scanned = complete;
+      if (lines.some(options.killWhen)) child.kill("SIGKILL");
     });
     child.stderr.on("data", (chunk) => {
       stderr += chunk;

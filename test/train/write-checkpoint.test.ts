@@ -13,7 +13,7 @@ describe("writeCheckpoint", () => {
     assert.equal(checkpointName(1_234_567), "1234567");
   });
 
-  test("writes pretrained_model with the weights and points last at the newest", async () => {
+  test("writes pretrained_model and training_state and points last at the newest", async () => {
     const outputDir = await mkdtemp(join(tmpdir(), "robotrain-ckpt-"));
     try {
       const trainer = createTrainer({
@@ -24,8 +24,9 @@ describe("writeCheckpoint", () => {
         device: "cpu",
       });
       const policyConfig = { type: "mlp", state_dim: 3 };
-      await writeCheckpoint({ outputDir, step: 5, trainer, policyConfig });
-      const second = await writeCheckpoint({ outputDir, step: 10, trainer, policyConfig });
+      const sampler = { samples_drawn: 40, epoch_size: 100, batch_size: 8, seed: 0 };
+      await writeCheckpoint({ outputDir, step: 5, trainer, policyConfig, sampler });
+      const second = await writeCheckpoint({ outputDir, step: 10, trainer, policyConfig, sampler });
 
       const checkpoints = join(outputDir, "checkpoints");
       assert.deepEqual((await readdir(checkpoints)).sort(), ["000005", "000010", "last"]);
@@ -44,6 +45,19 @@ describe("writeCheckpoint", () => {
       assert.deepEqual(weight.shape, [8, 3]);
       const values = Array.from({ length: 24 }, (_, i) => weight.bytes.readFloatLE(i * 4));
       assert.deepEqual(values, Array.from(expected["net.0.weight"]!.data));
+
+      const state = join(checkpoints, "last", "training_state");
+      assert.deepEqual((await readdir(state)).sort(), [
+        "optimizer_param_groups.json",
+        "optimizer_state.safetensors",
+        "rng_state.safetensors",
+        "sampler_state.json",
+        "training_step.json",
+      ]);
+      assert.deepEqual(
+        JSON.parse(await readFile(join(state, "sampler_state.json"), "utf8")),
+        sampler,
+      );
     } finally {
       await rm(outputDir, { recursive: true, force: true });
     }
