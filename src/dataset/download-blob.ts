@@ -11,8 +11,8 @@ import { dirname } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream } from "node:stream/web";
+import { TransferError } from "../hub/retry-transient.js";
 import type { RepoCache } from "./hub-cache.js";
-import { TransferError } from "./retry-hub-request.js";
 
 /** A file as the tree listing describes it. */
 export interface ListedFile {

@@ -12,9 +12,10 @@
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { datasetInfo, listFiles } from "@huggingface/hub";
-import { DEFAULT_HUB_ENDPOINT } from "../contract/start-training-response.js";
+import { resolveHubEndpoint } from "../hub/hub-endpoint.js";
+import { strictFetch } from "../hub/hub-response-error.js";
+import { type RetryParams, type RetryPolicy, retryPolicy } from "../hub/retry-transient.js";
 import { checkDatasetInfo } from "./check-dataset-info.js";
 import { type BlobDownload, downloadBlob, type ListedFile } from "./download-blob.js";
 import {
@@ -26,13 +27,12 @@ import {
 import { type FetchProgress, ProgressTally } from "./fetch-progress.js";
 import { forEachConcurrently } from "./for-each-concurrently.js";
 import { defaultHubCacheDir, RepoCache } from "./hub-cache.js";
-import { strictFetch } from "./hub-response-error.js";
-import { type HubCallContext, type RetryPolicy, retryHubRequest } from "./retry-hub-request.js";
+import { type HubCallContext, retryHubRequest } from "./retry-hub-request.js";
 import { isTrainingFile, unsafePathReason } from "./training-files.js";
 
 export type { FetchProgress } from "./fetch-progress.js";
 
-export interface FetchDatasetParams {
+export interface FetchDatasetParams extends RetryParams {
   /** `owner/name` of a dataset repo. */
   repoId: string;
   /** Branch, tag or commit sha. @default "main" */
@@ -46,18 +46,10 @@ export interface FetchDatasetParams {
   /** @default $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub */
   cacheDir?: string;
   onProgress?: (progress: FetchProgress) => void;
-  /** Tries after the first for each request. @default 4 */
-  retries?: number;
-  /** Delay before the first retry, in milliseconds; doubles each time, up to 30 s. @default 1000 */
-  retryDelayMs?: number;
-  /** Waits between tries; tests pass one that records the delays. */
-  sleep?: (delayMs: number) => Promise<void>;
   /** Files downloaded at once. @default 8 */
   concurrency?: number;
   /** The `fetch` requests go through. @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** Aborts the fetch, e.g. when the job is canceled; rejects with the signal's reason. */
-  signal?: AbortSignal;
 }
 
 export interface FetchDatasetResult {
@@ -85,8 +77,6 @@ interface HubSession {
   signal?: AbortSignal;
   concurrency: number;
 }
-
-const MAX_RETRY_DELAY_MS = 30_000;
 
 export async function fetchDataset(params: FetchDatasetParams): Promise<FetchDatasetResult> {
   const session = openSession(params);
@@ -130,10 +120,7 @@ async function fetchIntoCache(
 }
 
 function openSession(params: FetchDatasetParams): HubSession {
-  const hubUrl = (params.hubUrl ?? (process.env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT)).replace(
-    /\/+$/,
-    "",
-  );
+  const hubUrl = resolveHubEndpoint(params.hubUrl);
   const accessToken = (params.accessToken ?? process.env.HF_TOKEN) || undefined;
   const session: HubSession = {
     repoId: params.repoId,
@@ -141,16 +128,7 @@ function openSession(params: FetchDatasetParams): HubSession {
     hubUrl,
     accessToken,
     cache: new RepoCache(params.cacheDir ?? defaultHubCacheDir(), "dataset", params.repoId),
-    policy: {
-      retries: params.retries ?? 4,
-      firstDelayMs: params.retryDelayMs ?? 1000,
-      maxDelayMs: MAX_RETRY_DELAY_MS,
-      // An abort cuts the wait short; the retry loop then throws the signal's reason.
-      sleep:
-        params.sleep ??
-        ((delayMs) => delay(delayMs, undefined, { signal: params.signal }).catch(() => {})),
-      signal: params.signal,
-    },
+    policy: retryPolicy(params),
     fetch: strictFetch(params.fetch ?? fetch, params.signal),
     baseFetch: params.fetch ?? fetch,
     signal: params.signal,
