@@ -348,22 +348,24 @@ class TrainerCall : public Napi::AsyncWorker {
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Trainer",
-                       {
-                           InstanceMethod<&TrainerWrap::Step>("step"),
-                           InstanceMethod<&TrainerWrap::Predict>("predict"),
-                           InstanceMethod<&TrainerWrap::Trace>("trace"),
-                           InstanceMethod<&TrainerWrap::LoadSafetensors>("loadSafetensors"),
-                           InstanceMethod<&TrainerWrap::SaveSafetensors>("saveSafetensors"),
-                           InstanceMethod<&TrainerWrap::StateDict>("stateDict"),
-                           InstanceMethod<&TrainerWrap::SaveTrainingState>("saveTrainingState"),
-                           InstanceMethod<&TrainerWrap::LoadTrainingState>("loadTrainingState"),
-                           InstanceAccessor<&TrainerWrap::ParamGroups>("paramGroups"),
-                           InstanceAccessor<&TrainerWrap::Device>("device"),
-                           InstanceAccessor<&TrainerWrap::DeviceFallback>("deviceFallback"),
-                           InstanceAccessor<&TrainerWrap::ParameterCount>("parameterCount"),
-                           InstanceAccessor<&TrainerWrap::StepsDone>("stepsDone"),
-                       });
+    return DefineClass(
+        env, "Trainer",
+        {
+            InstanceMethod<&TrainerWrap::Step>("step"),
+            InstanceMethod<&TrainerWrap::Predict>("predict"),
+            InstanceMethod<&TrainerWrap::Trace>("trace"),
+            InstanceMethod<&TrainerWrap::LoadSafetensors>("loadSafetensors"),
+            InstanceMethod<&TrainerWrap::SaveSafetensors>("saveSafetensors"),
+            InstanceMethod<&TrainerWrap::LoadBackboneSafetensors>("loadBackboneSafetensors"),
+            InstanceMethod<&TrainerWrap::StateDict>("stateDict"),
+            InstanceMethod<&TrainerWrap::SaveTrainingState>("saveTrainingState"),
+            InstanceMethod<&TrainerWrap::LoadTrainingState>("loadTrainingState"),
+            InstanceAccessor<&TrainerWrap::ParamGroups>("paramGroups"),
+            InstanceAccessor<&TrainerWrap::Device>("device"),
+            InstanceAccessor<&TrainerWrap::DeviceFallback>("deviceFallback"),
+            InstanceAccessor<&TrainerWrap::ParameterCount>("parameterCount"),
+            InstanceAccessor<&TrainerWrap::StepsDone>("stepsDone"),
+        });
   }
 
   explicit TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
@@ -450,6 +452,17 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     return queue<bool>(
         info, "loadSafetensors", std::move(held),
         [trainer, path]() { return trainer->load_safetensors(path), true; },
+        [](Napi::Env env, const bool&) { return env.Undefined(); });
+  }
+
+  Napi::Value LoadBackboneSafetensors(const Napi::CallbackInfo& info) {
+    const std::string path = as_string(info[0], "loadBackboneSafetensors(path): path");
+    auto trainer = trainer_;
+    HeldBatch held;
+    held.keep_alive.push_back(Napi::Persistent(info.This()));
+    return queue<bool>(
+        info, "loadBackboneSafetensors", std::move(held),
+        [trainer, path]() { return trainer->load_backbone_safetensors(path), true; },
         [](Napi::Env env, const bool&) { return env.Undefined(); });
   }
 

@@ -47,6 +47,12 @@ class Policy {
 
   // Whether a parameter (by state-dict name) is trained at the backbone's learning rate.
   virtual bool is_backbone_parameter(const std::string& name) const { return false; }
+
+  // Replaces the vision backbone's weights with those of an image classifier checkpoint (names
+  // as the backbone's own, without the policy's prefix). `source` names the origin in messages.
+  virtual void load_backbone(const NamedTensors& weights, const std::string& source) {
+    TORCH_CHECK(false, "this policy has no vision backbone to load ", source, " into");
+  }
 };
 
 }  // namespace robotrain

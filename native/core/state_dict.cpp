@@ -27,7 +27,7 @@ NamedTensors state_of(const torch::nn::Module& module) {
 }
 
 void load_state_strict(torch::nn::Module& module, const NamedTensors& loaded,
-                       const std::string& source) {
+                       const std::string& source, const std::string& hint) {
   std::map<std::string, torch::Tensor> own;
   for (const auto& [name, tensor] : state_of(module)) own.emplace(name, tensor);
 
@@ -65,8 +65,7 @@ void load_state_strict(torch::nn::Module& module, const NamedTensors& loaded,
     if (!mismatched.empty()) {
       message << " mismatches (" << mismatched.size() << "): " << listed(mismatched) << ";";
     }
-    message << " load a checkpoint written for this policy config (features, chunk_size, "
-               "dim_model, layer counts)";
+    message << " " << hint;
     TORCH_CHECK(false, message.str());
   }
 

@@ -178,6 +178,12 @@ void Trainer::load_safetensors(const std::string& path) {
   load_state_strict(policy_->module(), file.tensors, "'" + path + "'");
 }
 
+void Trainer::load_backbone_safetensors(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SafetensorsFile file = read_safetensors(path);
+  policy_->load_backbone(file.tensors, "'" + path + "'");
+}
+
 void Trainer::save_safetensors(const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex_);
   NamedTensors named;

@@ -88,6 +88,10 @@ class Trainer {
   void load_safetensors(const std::string& path);
   void save_safetensors(const std::string& path);
 
+  // The vision backbone's weights from an image classifier's safetensors file (torchvision's
+  // ResNet names); the rest of the policy is untouched.
+  void load_backbone_safetensors(const std::string& path);
+
   // The optimizer state, step count and random generators, to and from a checkpoint's
   // `training_state/` folder (see training_state.h). Loading sets steps_done().
   void save_training_state(const std::string& dir);

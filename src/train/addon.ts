@@ -61,8 +61,9 @@ export interface ActConfig {
   /** "resnet18" or "resnet34". @default "resnet18" */
   vision_backbone: string;
   /**
-   * Torchvision weights to start the backbone from. The native core cannot fetch them: with
-   * cameras this must be null (load the weights with loadSafetensors instead).
+   * The torchvision ImageNet weights the backbone starts from, recorded in `config.json` as
+   * LeRobot records them. The native core fetches nothing: a new trainer's backbone is random
+   * until loadBackboneSafetensors puts the weights in (robotrain's job setup does).
    * @default "ResNet18_Weights.IMAGENET1K_V1"
    */
   pretrained_backbone_weights: string | null;
@@ -183,6 +184,12 @@ export interface NativeTrainer {
   trace(batch: BatchViews, options?: TraceOptions): Promise<Record<string, FloatTensor>>;
   /** Replaces the state dict from a safetensors file; strict: every key, every shape. */
   loadSafetensors(path: string): Promise<void>;
+  /**
+   * Replaces the vision backbone's weights (`model.backbone.*`) with an ImageNet classifier's
+   * from a safetensors file under torchvision's ResNet names (`conv1.weight`, `bn1.*`,
+   * `layer1.0.conv1.weight`, ...); its `fc.*` and `num_batches_tracked` are passed over.
+   */
+  loadBackboneSafetensors(path: string): Promise<void>;
   /** Writes the full state dict (parameters and buffers), `__metadata__` {format: "pt"}. */
   saveSafetensors(path: string): Promise<void>;
   /**

@@ -23,6 +23,7 @@ import {
   viewOf,
 } from "../helpers/act-fixture.js";
 import { readSafetensors } from "../helpers/read-safetensors.js";
+import { sameValues, writeTorchvisionResnet } from "../helpers/torchvision-weights.js";
 import { writeSafetensors } from "../helpers/write-safetensors.js";
 
 let fixture: ActFixture;
@@ -322,15 +323,6 @@ describe("ACT config", () => {
     );
   });
 
-  test("refuses torchvision weights it cannot fetch, saying what to do", () => {
-    const config = base();
-    config.act = { ...config.act, pretrained_backbone_weights: "ResNet18_Weights.IMAGENET1K_V1" };
-    assert.throws(
-      () => createTrainer(config),
-      /cannot download torchvision weights; set it to null/,
-    );
-  });
-
   test("names the field of an invalid or unknown setting", () => {
     const config = base();
     assert.throws(
@@ -352,6 +344,55 @@ describe("ACT config", () => {
           inputFeatures: { "observation.state": { type: "STATE" as const, shape: [6] } },
         }),
       /at least one image or the environment state/,
+    );
+  });
+});
+
+describe("ACT backbone weights", () => {
+  test("loads an ImageNet ResNet under torchvision's names into the backbone alone", async () => {
+    const source = createTrainer({ ...fixture.trainerConfig, seed: 11 });
+    const path = join(scratch, "resnet18.safetensors");
+    await writeTorchvisionResnet(path, source.stateDict());
+
+    const target = createTrainer({ ...fixture.trainerConfig, seed: 12 });
+    const before = target.stateDict();
+    await target.loadBackboneSafetensors(path);
+    const after = target.stateDict();
+    const theirs = source.stateDict();
+    let backbone = 0;
+    for (const [name, tensor] of Object.entries(after)) {
+      const inBackbone = name.startsWith("model.backbone.");
+      if (inBackbone) backbone += 1;
+      assert.ok(sameValues(tensor, (inBackbone ? theirs : before)[name]!), name);
+    }
+    assert.equal(backbone, 100); // resnet18's convolutions and frozen batch norms, fc left out
+  });
+
+  test("refuses weights that lack a tensor of the trunk, naming it", async () => {
+    const weights = createTrainer(fixture.trainerConfig).stateDict();
+    delete weights["model.backbone.layer4.1.bn2.running_var"];
+    const path = join(scratch, "resnet18-short.safetensors");
+    await writeTorchvisionResnet(path, weights);
+    await assert.rejects(
+      createTrainer(fixture.trainerConfig).loadBackboneSafetensors(path),
+      /missing keys \(1\): layer4\.1\.bn2\.running_var; give the ImageNet weights of the config's vision_backbone \(resnet18\)/,
+    );
+  });
+
+  test("refuses backbone weights for an ACT that reads no camera", async () => {
+    const path = join(scratch, "resnet18-any.safetensors");
+    await writeTorchvisionResnet(path, createTrainer(fixture.trainerConfig).stateDict());
+    const { "observation.images.main": _camera, ...inputs } = fixture.trainerConfig.inputFeatures;
+    const blind = createTrainer({
+      ...fixture.trainerConfig,
+      inputFeatures: {
+        ...inputs,
+        "observation.environment_state": { type: "ENV" as const, shape: [4] },
+      },
+    });
+    await assert.rejects(
+      blind.loadBackboneSafetensors(path),
+      /this ACT reads no camera, so it has no backbone to load/,
     );
   });
 });

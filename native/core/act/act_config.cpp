@@ -92,13 +92,6 @@ void ActConfig::validate() const {
               "Got true for `replace_final_stride_with_dilation`: torchvision's BasicBlock ",
               "(resnet18/34) does not support dilation, so LeRobot cannot build it either; set it ",
               "to false");
-  // Limitation: torchvision weights are not fetched by the native core — it has no network
-  // access or torchvision; set the field to null and load the weights with loadSafetensors.
-  TORCH_CHECK(!pretrained_backbone_weights.has_value() || image_features().empty(),
-              "`pretrained_backbone_weights` is '", pretrained_backbone_weights.value_or(""),
-              "' but the native core cannot download torchvision weights; set it to null and ",
-              "load a LeRobot state dict (loadSafetensors) that holds the backbone weights");
-
   check_positive(dim_model, "dim_model");
   check_positive(n_heads, "n_heads");
   TORCH_CHECK(dim_model % n_heads == 0, "Got ", dim_model, " for `dim_model` and ", n_heads,

@@ -50,7 +50,9 @@ struct ActConfig {
 
   // Architecture: the vision backbone.
   std::string vision_backbone = "resnet18";
-  // Torchvision weights the backbone starts from; null (nullopt) for a random initialisation.
+  // Torchvision weights the backbone starts from, as config.json records them; null (nullopt)
+  // for a random initialisation. Recorded only: the core fetches nothing, so the caller loads
+  // them (Trainer::load_backbone_safetensors).
   std::optional<std::string> pretrained_backbone_weights = "ResNet18_Weights.IMAGENET1K_V1";
   bool replace_final_stride_with_dilation = false;
 

@@ -3,6 +3,7 @@
 #include "core/act/act_policy.h"
 
 #include "core/batch_checks.h"
+#include "core/state_dict.h"
 
 namespace robotrain {
 namespace {
@@ -40,6 +41,26 @@ ActPolicy::ActPolicy(const ActConfig& config, const FeatureStats& stats)
 
 bool ActPolicy::is_backbone_parameter(const std::string& name) const {
   return name.rfind("model.backbone", 0) == 0;
+}
+
+void ActPolicy::load_backbone(const NamedTensors& weights, const std::string& source) {
+  const auto modules = policy_->named_modules();
+  const auto* backbone = modules.find("model.backbone");
+  TORCH_CHECK(backbone != nullptr, "this ACT reads no camera, so it has no backbone to load ",
+              source, " into; set pretrained_backbone_weights to null");
+
+  auto ends_with = [](const std::string& name, const std::string& suffix) {
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  NamedTensors trunk;
+  for (const auto& [name, tensor] : weights) {
+    if (name.rfind("fc.", 0) == 0 || ends_with(name, ".num_batches_tracked")) continue;
+    trunk.emplace_back(name, tensor);
+  }
+  load_state_strict(**backbone, trunk, source,
+                    "give the ImageNet weights of the config's vision_backbone (" +
+                        policy_->config().vision_backbone + ") under torchvision's names");
 }
 
 void ActPolicy::check_batch(const Batch& batch, bool training) const {

@@ -50,6 +50,10 @@ class ActPolicy : public Policy {
   torch::Tensor predict_chunk(const Batch& batch, NamedTensors* trace = nullptr) override;
   // LeRobot's grouping: every trainable `model.backbone.*` parameter.
   bool is_backbone_parameter(const std::string& name) const override;
+  // torchvision's (or timm's) ResNet state dict, as LeRobot starts from ImageNet weights: the
+  // classifier (fc.*) and batch norm's batch counters, which the trunk has no use for, are
+  // passed over; every other tensor of the trunk must be given, with its shape.
+  void load_backbone(const NamedTensors& weights, const std::string& source) override;
 
  private:
   // Normalised model inputs of a batch (images as float in [0, 1], uint8 scaled by 1/255).
