@@ -34,6 +34,8 @@ interface RecordedJob {
   /** As given, before defaults: parsing them again gives the same job. */
   training_params: Record<string, unknown>;
   seed: number;
+  /** The pretrained_model it fine-tunes, if any. */
+  init_from?: string;
 }
 
 /** Flags that define the job, which a resumed run takes from train_config.json instead. */
@@ -45,6 +47,7 @@ const JOB_FLAGS: [keyof TrainOptions, string][] = [
   ["steps", "--steps"],
   ["batchSize", "--batch-size"],
   ["saveFreq", "--save-freq"],
+  ["initFrom", "--init-from"],
 ];
 
 export async function trainCommand(options: TrainOptions, command?: Command): Promise<void> {
@@ -68,6 +71,7 @@ export async function trainCommand(options: TrainOptions, command?: Command): Pr
     modelType,
     dataset,
     act,
+    initFrom: job.init_from,
     datasetOptions: {
       imageSize: imageSize && { height: imageSize[0], width: imageSize[1] },
       ...(token !== undefined && { accessToken: token }),
@@ -121,6 +125,7 @@ async function jobFromFlags(
       ...(options.saveFreq !== undefined && { save_freq: options.saveFreq }),
     },
     seed: options.seed,
+    ...(options.initFrom !== undefined && { init_from: options.initFrom }),
   };
 }
 
@@ -157,12 +162,9 @@ async function recordedJob(options: TrainOptions, command?: Command): Promise<Re
 }
 
 function refuseUnbuilt(options: TrainOptions): void {
-  // Limitation: --init-from and --push-to-hub are refused — they need the pretrained-model
-  // reader and the Hub client, which are not built yet; each fails here, loudly.
-  const unbuilt: [unknown, string][] = [
-    [options.initFrom, "--init-from"],
-    [options.pushToHub, "--push-to-hub"],
-  ];
+  // Limitation: --push-to-hub is refused — the Hub upload is not wired into one-shot runs yet;
+  // it fails here, loudly.
+  const unbuilt: [unknown, string][] = [[options.pushToHub, "--push-to-hub"]];
   for (const [value, flag] of unbuilt) {
     if (value) throw new NotAvailableError(flag, "train without it for now");
   }

@@ -14,8 +14,12 @@ import type { ActConfig } from "./addon.js";
 export const EMBEDDED_STEPS = 300;
 export const EMBEDDED_BATCH_SIZE = 8;
 
-/** ACT shrunk to train in minutes on a CPU; every other field keeps LeRobot's default. */
+/**
+ * ACT shrunk to train in minutes on a CPU; every other field keeps LeRobot's default but the
+ * backbone's start: random weights, so that the default job fetches nothing from the Hub.
+ */
 export const EMBEDDED_ACT: Partial<ActConfig> = {
+  pretrained_backbone_weights: null,
   chunk_size: 20,
   n_action_steps: 20,
   dim_model: 128,

@@ -34,6 +34,8 @@ export interface TrainJobParams {
     "dataset" | "act" | "steps" | "batchSize" | "seed" | "device"
   >;
   act?: Partial<ActConfig>;
+  /** A LeRobot ACT pretrained_model (folder or Hub model id) to fine-tune. */
+  initFrom?: string;
   steps?: number | null;
   batchSize?: number | null;
   saveFreq: number;
@@ -167,7 +169,9 @@ async function prepareTraining(params: TrainJobParams): Promise<TrainingSetup> {
   return prepareDatasetTraining({
     ...params.datasetOptions,
     dataset: params.dataset ?? (await ensureEmbeddedDataset()),
-    act: embedded ? { ...EMBEDDED_ACT, ...params.act } : params.act,
+    // A pretrained policy brings its own architecture; the embedded job's shrinking would not fit.
+    act: embedded && !params.initFrom ? { ...EMBEDDED_ACT, ...params.act } : params.act,
+    initFrom: params.initFrom,
     steps: params.steps ?? (embedded ? EMBEDDED_STEPS : null),
     batchSize: params.batchSize ?? (embedded ? EMBEDDED_BATCH_SIZE : null),
     seed,
@@ -187,6 +191,7 @@ async function writeTrainConfig(params: TrainJobParams, setup: TrainingSetup): P
     ...(params.job && { job: params.job }),
     model_type: params.modelType,
     dataset: setup.dataset,
+    init_from: params.initFrom ?? null,
     policy: setup.policyConfig,
     steps: setup.plan.steps,
     batch_size: setup.plan.batchSize,

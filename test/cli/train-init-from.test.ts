@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { HubServer } from "../helpers/hub-server.js";
+import { type CliRun, logLines, runCli } from "../helpers/run-cli.js";
+
+const CPU = ["--device", "cpu"];
+
+async function lossesOf(outputDir: string): Promise<number[]> {
+  const text = await readFile(join(outputDir, "metrics.jsonl"), "utf8");
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => (JSON.parse(line) as { loss: number }).loss);
+}
+
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+describe("robotrain train --init-from", () => {
+  let home: string;
+  let hub: HubServer;
+  let pretrained: CliRun;
+  let dataset: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), "robotrain-init-"));
+    hub = await HubServer.start();
+    env = { ROBOTRAIN_HOME: home, HF_ENDPOINT: hub.url, HF_HUB_CACHE: join(home, "hf") };
+    // The embedded job, trained a while: the policy the others fine-tune.
+    pretrained = await runCli(
+      ["train", "--steps", "40", "--save-freq", "40", ...CPU, "--output", join(home, "base")],
+      { env, timeoutMs: 300_000 },
+    );
+    dataset = join(home, "datasets", "sample-reach");
+    await hub.addRepo({
+      type: "model",
+      id: "lab/reach-act",
+      folder: join(home, "base", "checkpoints", "000040", "pretrained_model"),
+    });
+  });
+  after(async () => {
+    await hub.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  test("fine-tunes a pretrained_model folder from where its training ended", async () => {
+    assert.equal(pretrained.code, 0, pretrained.stderr);
+    const output = join(home, "tuned");
+    const run = await runCli(
+      [
+        "train",
+        "--dataset",
+        dataset,
+        "--init-from",
+        join(home, "base", "checkpoints", "last"),
+      ].concat(["--steps", "5", "--batch-size", "8", ...CPU, "--output", output]),
+      { env, timeoutMs: 300_000 },
+    );
+    assert.equal(run.code, 0, run.stderr);
+
+    const base = await lossesOf(join(home, "base"));
+    const tuned = await lossesOf(output);
+    assert.ok(
+      mean(tuned.slice(0, 3)) < mean(base.slice(0, 3)) / 2,
+      `fine-tuning began at ${tuned.slice(0, 3)}; training from scratch at ${base.slice(0, 3)}`,
+    );
+    // The architecture is the pretrained policy's, not LeRobot's defaults.
+    const config = JSON.parse(
+      await readFile(
+        join(output, "checkpoints", "last", "pretrained_model", "config.json"),
+        "utf8",
+      ),
+    );
+    assert.equal(config.dim_model, 128);
+    assert.equal(config.chunk_size, 20);
+  });
+
+  test("fine-tunes a Hub model id, fetched from HF_ENDPOINT", async () => {
+    const output = join(home, "from-hub");
+    const run = await runCli(
+      ["train", "--dataset", dataset, "--init-from", "lab/reach-act", "--steps", "2"].concat([
+        "--batch-size",
+        "4",
+        ...CPU,
+        "--output",
+        output,
+      ]),
+      { env, timeoutMs: 300_000 },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(logLines(run.stdout).some((line) => line.msg === "job succeeded"));
+    const config = JSON.parse(await readFile(join(output, "train_config.json"), "utf8"));
+    assert.equal(config.init_from, "lab/reach-act");
+  });
+
+  test("refuses a policy whose features the dataset does not have, saying which", async () => {
+    const twoCameras = join(home, "two-cameras");
+    const made = await runCli(
+      ["sample-dataset", "--output", twoCameras, "--episodes", "2", "--cameras", "2"],
+      { env },
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const run = await runCli(
+      [
+        "train",
+        "--dataset",
+        twoCameras,
+        "--init-from",
+        join(home, "base", "checkpoints", "last"),
+      ].concat(["--steps", "1", ...CPU, "--output", join(home, "refused")]),
+      { env, timeoutMs: 300_000 },
+    );
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /cannot start from .*: it reads and predicts .*; the dataset gives .*observation\.images\.top/,
+    );
+  });
+
+  test("refuses a folder that holds no pretrained_model", async () => {
+    const run = await runCli(
+      ["train", "--dataset", dataset, "--init-from", home, "--steps", "1", ...CPU],
+      { env },
+    );
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /holds no config\.json and model\.safetensors/);
+  });
+});
