@@ -3,9 +3,10 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { actPolicyParams, parseTrainingParams } from "../contract/index.js";
+import { parseTrainingParams } from "../contract/index.js";
 import { NotAvailableError, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
+import { jobSettings } from "../train/job-settings.js";
 import { runTrainJob } from "../train/train-job.js";
 import { readJson } from "./options.js";
 import { createDecodeProgress, createProgressBar } from "./progress-bar.js";
@@ -65,21 +66,21 @@ export async function trainCommand(options: TrainOptions, command?: Command): Pr
   const decodeBar = createDecodeProgress();
   log.info("job running", { modelType, dataset: dataset ?? "embedded", outputDir });
 
-  const { image_size: imageSize, ...act } = modelType === "ACT" ? actPolicyParams(params) : {};
+  const settings = jobSettings(modelType, params);
   const token = stringField(request, "user_hf_token");
   const result = await runTrainJob({
     modelType,
     dataset,
-    act,
+    act: settings.act,
     initFrom: job.init_from,
     datasetOptions: {
-      imageSize: imageSize && { height: imageSize[0], width: imageSize[1] },
+      imageSize: settings.imageSize,
       ...(token !== undefined && { accessToken: token }),
       onDecodeProgress: (camera, progress) => decodeBar.update(camera, progress),
     },
-    steps: numberField(params, "steps"),
-    batchSize: numberField(params, "batch_size"),
-    saveFreq: numberField(params, "save_freq") ?? 5000,
+    steps: settings.steps,
+    batchSize: settings.batchSize,
+    saveFreq: settings.saveFreq,
     device: options.device,
     seed: job.seed,
     outputDir,
@@ -189,11 +190,6 @@ function stringField(source: Record<string, unknown>, key: string): string | und
 function objectField(source: Record<string, unknown>, key: string): Record<string, unknown> {
   const value = source[key];
   return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-function numberField(source: object, key: string): number | undefined {
-  const value = (source as Record<string, unknown>)[key];
-  return typeof value === "number" ? value : undefined;
 }
 
 /** `outputs/train/<date>/<time>_<model type>`, as LeRobot lays out its runs. */

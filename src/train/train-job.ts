@@ -22,7 +22,7 @@ import { writeMetrics } from "./metrics-file.js";
 import { type ResumeResult, resumeTraining } from "./resume-training.js";
 import { runTrainLoop, type TrainProgress } from "./train-loop.js";
 import type { TrainingSetup } from "./training-setup.js";
-import { writeCheckpoint } from "./write-checkpoint.js";
+import { type CheckpointResult, writeCheckpoint } from "./write-checkpoint.js";
 
 export interface TrainJobParams {
   modelType: string;
@@ -51,6 +51,12 @@ export interface TrainJobParams {
   job?: Record<string, unknown>;
   log: Logger;
   onProgress?: (progress: TrainProgress) => void;
+  /** Called once each checkpoint is complete on disk. */
+  onCheckpoint?: (checkpoint: CheckpointResult) => void;
+  /** Stops training after the step in flight (a cancel, a shutdown). */
+  signal?: AbortSignal;
+  /** On a stop, checkpoint the steps done since the last checkpoint, so none is trained twice. */
+  checkpointOnStop?: boolean;
 }
 
 export interface TrainJobResult {
@@ -65,6 +71,8 @@ export interface TrainJobResult {
   device: string;
   durationMs: number;
   samplesPerSecond: number;
+  /** True when the signal stopped training before the planned steps. */
+  stopped: boolean;
 }
 
 export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResult> {
@@ -86,7 +94,29 @@ export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResul
   const resumed = params.resume ? await resume(params, setup) : undefined;
 
   const losses: number[] = resumed?.losses ?? [];
+  let lastCheckpoint = resumed?.step ?? 0;
   let lastCheckpointDir = resumed ? join(params.outputDir, "checkpoints", "last") : "";
+  const checkpoint = async (step: number) => {
+    // The losses first: a checkpoint on disk always has its steps' losses recorded.
+    await writeMetrics(params.outputDir, losses);
+    const written = await writeCheckpoint({
+      outputDir: params.outputDir,
+      step,
+      trainer,
+      policyConfig: setup.policyConfig,
+      sampler: {
+        samples_drawn: step * plan.batchSize,
+        epoch_size: sampler.epochSize,
+        batch_size: plan.batchSize,
+        seed: params.seed,
+      },
+    });
+    lastCheckpoint = step;
+    lastCheckpointDir = written.dir;
+    log.info("checkpoint written", { step, dir: written.dir });
+    params.onCheckpoint?.(written);
+  };
+
   const result = await runTrainLoop({
     trainer,
     sampler,
@@ -94,29 +124,16 @@ export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResul
     steps: plan.steps,
     firstStep: resumed?.step ?? 0,
     saveFreq: params.saveFreq,
+    signal: params.signal,
     onProgress: (progress) => {
       losses.push(progress.loss);
       params.onProgress?.(progress);
     },
-    onCheckpoint: async (step) => {
-      // The losses first: a checkpoint on disk always has its steps' losses recorded.
-      await writeMetrics(params.outputDir, losses);
-      const checkpoint = await writeCheckpoint({
-        outputDir: params.outputDir,
-        step,
-        trainer,
-        policyConfig: setup.policyConfig,
-        sampler: {
-          samples_drawn: step * plan.batchSize,
-          epoch_size: sampler.epochSize,
-          batch_size: plan.batchSize,
-          seed: params.seed,
-        },
-      });
-      lastCheckpointDir = checkpoint.dir;
-      log.info("checkpoint written", { step, dir: checkpoint.dir });
-    },
+    onCheckpoint: checkpoint,
   });
+  if (result.aborted && params.checkpointOnStop && result.stepsDone > lastCheckpoint) {
+    await checkpoint(result.stepsDone);
+  }
 
   await writeMetrics(params.outputDir, losses);
   const tenth = Math.max(1, Math.floor(losses.length / 10));
@@ -130,6 +147,7 @@ export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResul
     device: trainer.device,
     durationMs: result.durationMs,
     samplesPerSecond: result.samplesPerSecond,
+    stopped: result.aborted,
   };
 }
 
