@@ -135,9 +135,10 @@ function lossLines(losses: Float64Array): string {
   const initial = mean(finite.slice(0, tenth));
   const final = mean(finite.slice(-tenth));
   const skipped = losses.length - finite.length;
+  const over = tenth === 1 ? "one step" : `${tenth} steps`;
   return [
-    `- initial loss (mean of the first ${tenth} steps): ${initial.toPrecision(4)}`,
-    `- final loss (mean of the last ${tenth} steps): ${final.toPrecision(4)}`,
+    `- initial loss: ${initial.toPrecision(4)} (mean over the first ${over})`,
+    `- final loss: ${final.toPrecision(4)} (mean over the last ${over})`,
     ...(skipped > 0 ? [`- steps with a non-finite loss, left out: ${skipped}`] : []),
   ].join("\n");
 }

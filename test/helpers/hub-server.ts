@@ -370,11 +370,12 @@ export class HubServer {
     this.route(["POST"], new RegExp(`${api}/paths-info/([^/]+)$`), (context) =>
       this.pathsInfo(context),
     );
-    const datasetFile = new RegExp(`^/datasets/${REPO_ID}/resolve/([^/]+)/(.+)$`);
+    // `raw` (which fileExists asks with HEAD) is answered like `resolve`; the Hub's own would
+    // send an LFS file's pointer instead, which no test reads.
+    const datasetFile = new RegExp(`^/datasets/${REPO_ID}/(?:resolve|raw)/([^/]+)/(.+)$`);
     this.route(["GET", "HEAD"], datasetFile, (context) => this.resolveFile(context, "dataset"));
-    this.route(["GET", "HEAD"], new RegExp(`^/${REPO_ID}/resolve/([^/]+)/(.+)$`), (context) =>
-      this.resolveFile(context, "model"),
-    );
+    const modelFile = new RegExp(`^/${REPO_ID}/(?:resolve|raw)/([^/]+)/(.+)$`);
+    this.route(["GET", "HEAD"], modelFile, (context) => this.resolveFile(context, "model"));
   }
 
   /** `GET /api/{datasets,models}/<id>[/revision/<rev>]`: what the Hub knows of a repo. */

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { downloadFile, listFiles } from "@huggingface/hub";
+import { downloadFile, fileExists, listFiles } from "@huggingface/hub";
 import { checkpointBranch, uploadCheckpoint } from "../../src/hub/upload-checkpoint.js";
 import { HubUploadRefusedError, UploadTargetError } from "../../src/hub/upload-errors.js";
 import { resolveUploadTarget } from "../../src/hub/upload-target.js";
@@ -73,6 +73,10 @@ describe("uploadCheckpoint", () => {
     }
     const weights = listing.find((entry) => entry.path === "model.safetensors");
     assert.ok(weights?.lfs, "model.safetensors goes through Git LFS");
+    const exists = (path: string) =>
+      fileExists({ repo, path, revision: result.branch, hubUrl: hub.url });
+    assert.equal(await exists("model.safetensors"), true);
+    assert.equal(await exists("README.md"), false);
 
     const expected: Record<string, string> = {
       "config.json": checkpointFile(5, "config.json"),
