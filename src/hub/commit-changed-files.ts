@@ -6,7 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, openAsBlob } from "node:fs";
-import { type CommitOperation, commitIter, type ListFileEntry, listFiles } from "@huggingface/hub";
+import { type CommitOperation, commitIter, type ListFileEntry } from "@huggingface/hub";
+import { listRepoFiles } from "./list-repo-files.js";
 import { MissingRunFileError } from "./upload-errors.js";
 import { retryUpload, type UploadSession } from "./upload-session.js";
 
@@ -94,17 +95,14 @@ async function listBranch(
   branch: string,
 ): Promise<Map<string, ListFileEntry>> {
   const { target } = session;
-  const entries = new Map<string, ListFileEntry>();
-  const listing = listFiles({
+  const files = await listRepoFiles({
     repo: { type: "model", name: target.repoId },
     revision: branch,
-    recursive: true,
     hubUrl: target.hubUrl,
     accessToken: target.accessToken,
     fetch: session.fetch,
   });
-  for await (const entry of listing) if (entry.type === "file") entries.set(entry.path, entry);
-  return entries;
+  return new Map(files.map((file) => [file.path, file]));
 }
 
 function sameContent(file: LocalFile, remote: ListFileEntry | undefined): boolean {

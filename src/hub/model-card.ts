@@ -160,7 +160,8 @@ function usage(params: ModelCardParams): string {
       "",
       "Checkpoints saved during training are on branches named after their step " +
         `(${branches.map((branch) => `\`${branch}\``).join(", ")}); load one with ` +
-        `\`ACTPolicy.from_pretrained(${JSON.stringify(repo)}, revision=${JSON.stringify(branches.at(-1))})\`.`,
+        `\`ACTPolicy.from_pretrained(${JSON.stringify(repo)}, ` +
+        `revision=${JSON.stringify(branches.at(-1))})\`.`,
     );
   }
   if (params.hasOnnx === true) {

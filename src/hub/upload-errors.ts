@@ -4,37 +4,20 @@
  * the same upload may work later (the Hub or the network failing). No message ever holds a
  * token: the Hub's own words are passed through `redactToken` first.
  */
-import { RobotrainError } from "../errors.js";
+import { HubCallError, type HubFailureContext } from "./hub-call-error.js";
 
-export interface UploadFailureContext {
+export interface UploadFailureContext extends HubFailureContext {
   /** `owner/name` of the model repo. */
   repoId: string;
   hubUrl: string;
-  /** e.g. "creating the repo", "committing step-000300". */
+  /** e.g. "creating the repo", "committing to step-000300". */
   what: string;
-  httpStatus?: number;
-  /** The Hub's `X-Request-Id`, which its support can look up. */
-  requestId?: string;
-  cause?: unknown;
 }
 
-export class ModelUploadError extends RobotrainError {
-  readonly repoId: string;
-  readonly hubUrl: string;
-  readonly httpStatus?: number;
-  readonly requestId?: string;
-
+export class ModelUploadError extends HubCallError {
   constructor(message: string, context: UploadFailureContext, retryable: boolean) {
-    const requestId = context.requestId === undefined ? "" : ` [request id ${context.requestId}]`;
-    super(`model ${context.repoId}: ${message}${requestId}`, {
-      retryable,
-      cause: context.cause,
-    });
+    super(`model ${context.repoId}: ${message}`, context, retryable);
     this.name = "ModelUploadError";
-    this.repoId = context.repoId;
-    this.hubUrl = context.hubUrl;
-    this.httpStatus = context.httpStatus;
-    this.requestId = context.requestId;
   }
 }
 
@@ -97,17 +80,22 @@ export function redactToken(text: string, token: string | undefined): string {
   return token === undefined || token === "" ? text : text.split(token).join("hf_***");
 }
 
+const REFUSAL_HINTS: Record<number, string> = {
+  401:
+    "the token is missing or not valid: set HF_TOKEN (or, for a private_mode job, its " +
+    "user_hf_token) to a Hub token with write access",
+  403:
+    "the token has no write access to this repo: use a token of its owner with write " +
+    "permission, or submit the job under a model_name the token may write to",
+  404:
+    "the repo or branch does not exist or is hidden from this token; check model_name and " +
+    "HF_ENDPOINT",
+  409:
+    "the repo or branch is in a state the upload did not expect; look at it on the Hub and " +
+    "remove what conflicts",
+};
+
 function refusalHint(httpStatus: number | undefined): string {
-  switch (httpStatus) {
-    case 401:
-      return "the token is missing or not valid: set HF_TOKEN (or, for a private_mode job, its user_hf_token) to a Hub token with write access";
-    case 403:
-      return "the token has no write access to this repo: use a token of its owner with write permission, or submit the job under a model_name the token may write to";
-    case 404:
-      return "the repo or branch does not exist or is hidden from this token; check model_name and HF_ENDPOINT";
-    case 409:
-      return "the repo or branch is in a state the upload did not expect; look at it on the Hub and remove what conflicts";
-    default:
-      return "check model_name, the files being uploaded and HF_ENDPOINT";
-  }
+  const hint = httpStatus === undefined ? undefined : REFUSAL_HINTS[httpStatus];
+  return hint ?? "check model_name, the files being uploaded and HF_ENDPOINT";
 }

@@ -8,6 +8,7 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { renderLossCurve } from "../train/loss-curve.js";
+import { readMetrics } from "../train/metrics-file.js";
 import {
   type CommitChangedFilesResult,
   commitChangedFiles,
@@ -82,7 +83,12 @@ async function writeCardAndCurve(session: UploadSession, params: UploadFinalMode
   const trainConfig = JSON.parse(
     await readRunFile(session, join(params.outputDir, "train_config.json")),
   ) as Record<string, unknown>;
-  const losses = parseMetrics(await readRunFile(session, join(params.outputDir, "metrics.jsonl")));
+  // readMetrics takes a missing file for a run with no steps yet; a finished run has one.
+  await readRunFile(session, join(params.outputDir, "metrics.jsonl"));
+  const losses = Float64Array.from(
+    await readMetrics(params.outputDir),
+    (loss) => loss ?? Number.NaN,
+  );
 
   const card = buildModelCard({
     job: params.job,
@@ -109,19 +115,6 @@ async function readRunFile(session: UploadSession, path: string): Promise<string
     const { repoId, hubUrl } = session.target;
     throw new MissingRunFileError({ repoId, hubUrl, what: "building the model card", path });
   }
-}
-
-/** The losses of `metrics.jsonl` lines `{step, loss}`; a `null` loss (NaN in JSON) stays NaN. */
-function parseMetrics(text: string): Float64Array {
-  const entries = text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as { step: number; loss: number | null });
-  const losses = new Float64Array(entries.length).fill(Number.NaN);
-  for (const { step, loss } of entries) {
-    if (step >= 1 && step <= entries.length) losses[step - 1] = loss ?? Number.NaN;
-  }
-  return losses;
 }
 
 /** The branches the run's checkpoints go to, oldest first. */

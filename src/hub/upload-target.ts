@@ -53,7 +53,9 @@ export function resolveUploadTarget(params: UploadTargetParams): UploadTarget {
   if (!accessToken.startsWith("hf_")) {
     throw new UploadTargetError({
       ...context,
-      reason: `the ${params.privateMode ? "job's user_hf_token" : "worker's HF_TOKEN"} is not a Hub token (Hub tokens start with 'hf_')`,
+      reason:
+        `the ${params.privateMode ? "job's user_hf_token" : "worker's HF_TOKEN"} is not a Hub ` +
+        "token (Hub tokens start with 'hf_')",
       hint: "pass a token made at the Hub's settings, tokens page",
     });
   }

@@ -6,6 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTrainer } from "../../src/train/addon.js";
+import { writeMetrics } from "../../src/train/metrics-file.js";
 import { writeCheckpoint } from "../../src/train/write-checkpoint.js";
 
 export interface TrainingRunOptions {
@@ -24,7 +25,8 @@ export async function writeTrainingRun(outputDir: string, options: TrainingRunOp
   });
   const policyConfig = { type: "act", chunk_size: 4, n_action_steps: 4, optimizer_lr: 1e-4 };
   for (const step of options.checkpointSteps) {
-    await writeCheckpoint({ outputDir, step, trainer, policyConfig });
+    const sampler = { samples_drawn: step * 8, epoch_size: 1200, batch_size: 8, seed: 0 };
+    await writeCheckpoint({ outputDir, step, trainer, policyConfig, sampler });
   }
 
   const trainConfig = {
@@ -50,7 +52,6 @@ export async function writeTrainingRun(outputDir: string, options: TrainingRunOp
   );
 
   const losses = Array.from({ length: options.steps }, (_, i) => 2 / (1 + i / 10));
-  const lines = losses.map((loss, i) => JSON.stringify({ step: i + 1, loss }));
-  await writeFile(join(outputDir, "metrics.jsonl"), `${lines.join("\n")}\n`);
+  await writeMetrics(outputDir, losses);
   return { trainConfig, losses };
 }

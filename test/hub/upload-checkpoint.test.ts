@@ -31,6 +31,15 @@ describe("uploadCheckpoint", () => {
       workerToken: WORKER_TOKEN,
       hubUrl: hub.url,
     });
+  /** Retries wait 10 ms, then 20 ms, …, as `delays` records. */
+  const uploadStep5WithRetries = (modelName: string) =>
+    uploadCheckpoint({
+      target: workerTarget(modelName),
+      outputDir,
+      step: 5,
+      retryDelayMs: 10,
+      sleep,
+    });
   const checkpointFile = (step: number, name: string) =>
     join(outputDir, "checkpoints", String(step).padStart(6, "0"), "pretrained_model", name);
 
@@ -91,7 +100,7 @@ describe("uploadCheckpoint", () => {
     }
   });
 
-  test("does not upload a checkpoint twice; a later step gets a branch and commit of its own", async () => {
+  test("does not upload a checkpoint twice; a later step gets its own branch", async () => {
     const modelName = nextRepo();
     const target = workerTarget(modelName);
     await uploadCheckpoint({ target, outputDir, step: 5, sleep });
@@ -119,13 +128,7 @@ describe("uploadCheckpoint", () => {
       (method, path) => method === "POST" && path.includes("/commit/"),
     );
 
-    const result = await uploadCheckpoint({
-      target: workerTarget(modelName),
-      outputDir,
-      step: 5,
-      retryDelayMs: 10,
-      sleep,
-    });
+    const result = await uploadStep5WithRetries(modelName);
     assert.equal(result.alreadyUploaded, false);
     assert.deepEqual(delays, [10, 20]);
     assert.equal(hub.commits(modelName).length, 1);
@@ -136,13 +139,7 @@ describe("uploadCheckpoint", () => {
     delays.length = 0;
     hub.failNext(1, { reset: true }, (method) => method === "PUT");
 
-    const result = await uploadCheckpoint({
-      target: workerTarget(modelName),
-      outputDir,
-      step: 5,
-      retryDelayMs: 10,
-      sleep,
-    });
+    const result = await uploadStep5WithRetries(modelName);
     assert.equal(result.alreadyUploaded, false);
     assert.deepEqual(delays, [10]);
     const stored = hub.store.resolve(hub.store.get("model", modelName)!, "step-000005");
@@ -187,7 +184,7 @@ describe("uploadCheckpoint", () => {
     });
   });
 
-  test("uploads a private_mode job's checkpoint with the job's token into a private repo", async () => {
+  test("uploads a private_mode job's checkpoint with its own token, privately", async () => {
     const modelName = nextRepo("alice");
     const target = resolveUploadTarget({
       modelName,

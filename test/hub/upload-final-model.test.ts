@@ -7,7 +7,7 @@ import { PNG } from "pngjs";
 import { parse as parseYaml } from "yaml";
 import { type JobMessage, parseJobMessage } from "../../src/contract/job-message.js";
 import { uploadCheckpoint } from "../../src/hub/upload-checkpoint.js";
-import { HubUploadRefusedError } from "../../src/hub/upload-errors.js";
+import { HubUploadRefusedError, MissingRunFileError } from "../../src/hub/upload-errors.js";
 import { uploadFinalModel } from "../../src/hub/upload-final-model.js";
 import { resolveUploadTarget } from "../../src/hub/upload-target.js";
 import { HubServer } from "../helpers/hub-server.js";
@@ -153,5 +153,30 @@ describe("uploadFinalModel", () => {
       .map((body) => body.toString("utf8"))
       .find((body) => body.includes('"path":"README.md"'));
     assert.ok(cardLine !== undefined, "the card was sent in a commit");
+  });
+
+  test("refuses a run folder without its metrics before uploading anything", async () => {
+    const unfinished = await mkdtemp(join(tmpdir(), "robotrain-unfinished-"));
+    try {
+      await writeTrainingRun(unfinished, { steps: 4, checkpointSteps: [4] });
+      await rm(join(unfinished, "metrics.jsonl"));
+      const job = { ...privateJob(nextRepo("robotrain")), private_mode: false };
+      const upload = uploadFinalModel({
+        target: targetFor(job),
+        outputDir: unfinished,
+        job,
+        sleep,
+      });
+
+      await assert.rejects(upload, (error: unknown) => {
+        assert.ok(error instanceof MissingRunFileError);
+        assert.equal(error.retryable, false);
+        assert.match(error.message, /metrics\.jsonl does not exist/);
+        return true;
+      });
+      assert.equal(hub.commits(job.model_name).length, 0);
+    } finally {
+      await rm(unfinished, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { PNG } from "pngjs";
 import { type LossCurve, renderLossCurve } from "../../src/train/loss-curve.js";
 
-/** Whether the pixel is ink of a loss line: bluish, unlike the white, grey and black of the rest. */
+/** Whether the pixel is ink of a loss line: bluish, unlike the white, greys and black around. */
 function isCurveInk(image: PNG, x: number, y: number): boolean {
   const offset = (y * image.width + x) * 4;
   const [red = 0, , blue = 0] = image.data.subarray(offset, offset + 3);
