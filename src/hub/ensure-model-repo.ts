@@ -34,7 +34,8 @@ export async function ensureModelRepo(session: UploadSession): Promise<EnsureMod
       throw error;
     }
   });
-  if (created) return { created, repoUrl };
+  // Only a private_mode job minds what the existing repo's visibility is.
+  if (created || !target.private) return { created, repoUrl };
 
   const info = await retryUpload(session, "reading the existing repo", () =>
     modelInfo({
@@ -44,7 +45,7 @@ export async function ensureModelRepo(session: UploadSession): Promise<EnsureMod
       fetch: session.fetch,
     }),
   );
-  if (target.private && !info.private) {
+  if (!info.private) {
     throw new UploadTargetError({
       repoId: target.repoId,
       hubUrl: target.hubUrl,

@@ -66,7 +66,8 @@ function refusal(error: unknown, context: UploadFailureContext, token: string): 
   const answer = answerOf(error);
   if (answer.httpStatus === undefined) return error;
 
-  const hubMessage = error instanceof HubResponseError ? error.hubMessage : undefined;
+  const hubMessage =
+    error instanceof HubResponseError ? error.hubMessage : (error as Error).message;
   return new HubUploadRefusedError({
     ...context,
     ...answer,
@@ -90,8 +91,9 @@ function answerOf(error: unknown): { httpStatus?: number; requestId?: string } {
 }
 
 function unavailableReason(error: unknown, hubUrl: string): string {
-  if (error instanceof HubResponseError)
+  if (error instanceof HubResponseError) {
     return `the Hub at ${hubUrl} answered HTTP ${error.httpStatus}`;
+  }
 
   const message = error instanceof Error ? error.message : String(error);
   const inner =

@@ -4,8 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { downloadFile, fileExists, listFiles } from "@huggingface/hub";
+import type { UploadProgress } from "../../src/hub/commit-changed-files.js";
 import { checkpointBranch, uploadCheckpoint } from "../../src/hub/upload-checkpoint.js";
-import { HubUploadRefusedError, UploadTargetError } from "../../src/hub/upload-errors.js";
+import {
+  HubUploadRefusedError,
+  HubUploadUnavailableError,
+  UploadTargetError,
+} from "../../src/hub/upload-errors.js";
 import { resolveUploadTarget } from "../../src/hub/upload-target.js";
 import { HubServer } from "../helpers/hub-server.js";
 import { writeTrainingRun } from "../helpers/training-run.js";
@@ -63,12 +68,27 @@ describe("uploadCheckpoint", () => {
 
   test("uploads a checkpoint to its step branch and reads back byte-identical", async () => {
     const modelName = nextRepo();
+    const progress: UploadProgress[] = [];
     const result = await uploadCheckpoint({
       target: workerTarget(modelName),
       outputDir,
       step: 5,
       sleep,
+      onProgress: (event) => progress.push(event),
     });
+    assert.deepEqual(
+      progress.filter((event) => "phase" in event).map((event) => event.phase),
+      ["preuploading", "uploadingLargeFiles", "committing"],
+    );
+    assert.ok(
+      progress.some(
+        (event) =>
+          "path" in event &&
+          event.path === "model.safetensors" &&
+          event.state === "uploading" &&
+          event.fraction === 1,
+      ),
+    );
 
     assert.equal(result.branch, "step-000005");
     assert.equal(result.alreadyUploaded, false);
@@ -132,6 +152,31 @@ describe("uploadCheckpoint", () => {
     assert.equal(result.alreadyUploaded, false);
     assert.deepEqual(delays, [10, 20]);
     assert.equal(hub.commits(modelName).length, 1);
+  });
+
+  test("gives up after the retries with an error that lets the job be retried", async () => {
+    const modelName = nextRepo();
+    delays.length = 0;
+    hub.failNext(10, { status: 503 }, (_method, path) => path.includes("/preupload/"));
+
+    const upload = uploadCheckpoint({
+      target: workerTarget(modelName),
+      outputDir,
+      step: 5,
+      retries: 2,
+      retryDelayMs: 10,
+      sleep,
+    });
+    await assert.rejects(upload, (error: unknown) => {
+      assert.ok(error instanceof HubUploadUnavailableError);
+      assert.equal(error.retryable, true);
+      assert.equal(error.attempts, 3);
+      assert.match(error.message, /committing to step-000005 failed after 3 tries: .*HTTP 503/);
+      return true;
+    });
+    hub.clearFaults();
+    assert.deepEqual(delays, [10, 20]);
+    assert.equal(hub.commits(modelName).length, 0);
   });
 
   test("retries after a dropped connection during the LFS upload", async () => {
