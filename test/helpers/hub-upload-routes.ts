@@ -71,7 +71,8 @@ async function createRepo(hub: HubServer, context: HubRouteContext): Promise<voi
   const attributes = Buffer.from("*.safetensors filter=lfs diff=lfs merge=lfs -text\n");
   const changes = new Map([[".gitattributes", hubFile(".gitattributes", attributes, false)]]);
   hub.store.commit(repo, "main", changes, "initial commit");
-  hub.reply(context, 200, { url, name: id, id: hub.store.get(type, id)?.createdAt.getTime() });
+  const repoObjectId = createHash("sha1").update(`${type}s/${id}`).digest("hex").slice(0, 24);
+  hub.reply(context, 200, { url, name: id, id: repoObjectId });
 }
 
 /** `POST /api/<type>s/<id>/branch/<name>` `{startingPoint?, overwrite?}`. */
