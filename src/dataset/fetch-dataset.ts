@@ -12,9 +12,10 @@
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { datasetInfo, listFiles } from "@huggingface/hub";
+import { datasetInfo } from "@huggingface/hub";
 import { resolveHubEndpoint } from "../hub/hub-endpoint.js";
 import { strictFetch } from "../hub/hub-response-error.js";
+import { listRepoFiles } from "../hub/list-repo-files.js";
 import { type RetryParams, type RetryPolicy, retryPolicy } from "../hub/retry-transient.js";
 import { checkDatasetInfo } from "./check-dataset-info.js";
 import { type BlobDownload, downloadBlob, type ListedFile } from "./download-blob.js";
@@ -179,19 +180,14 @@ async function resolveCommit(session: HubSession): Promise<string> {
 async function listCommitFiles(session: HubSession, commit: string): Promise<ListedFile[]> {
   const context = failureContext(session, "listing its files");
   const entries = await retryHubRequest(
-    async () => {
-      const found = [];
-      const listing = listFiles({
+    () =>
+      listRepoFiles({
         repo: { type: "dataset", name: session.repoId },
         revision: commit,
-        recursive: true,
         hubUrl: session.hubUrl,
         accessToken: session.accessToken,
         fetch: session.fetch,
-      });
-      for await (const entry of listing) if (entry.type === "file") found.push(entry);
-      return found;
-    },
+      }),
     session.policy,
     context,
   );

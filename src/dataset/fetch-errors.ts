@@ -5,31 +5,12 @@
  * that does not exist, is not readable with the token given, or is not a LeRobot dataset.
  */
 import { RobotrainError } from "../errors.js";
+import { HubCallError, type HubFailureContext } from "../hub/hub-call-error.js";
 
-/** Where a Hub failure happened and what the Hub said about it. */
-export interface HubFailureContext {
-  /** `owner/name`, or the folder of a local dataset. */
-  repoId: string;
-  hubUrl?: string;
-  httpStatus?: number;
-  /** The Hub's `X-Request-Id`, which its support can look up. */
-  requestId?: string;
-  cause?: unknown;
-}
-
-export class DatasetFetchError extends RobotrainError {
-  readonly repoId: string;
-  readonly hubUrl?: string;
-  readonly httpStatus?: number;
-  readonly requestId?: string;
-
+export class DatasetFetchError extends HubCallError {
   constructor(message: string, context: HubFailureContext, retryable: boolean) {
-    super(withRequestId(message, context.requestId), { retryable, cause: context.cause });
+    super(message, context, retryable);
     this.name = "DatasetFetchError";
-    this.repoId = context.repoId;
-    this.hubUrl = context.hubUrl;
-    this.httpStatus = context.httpStatus;
-    this.requestId = context.requestId;
   }
 }
 
@@ -171,10 +152,6 @@ export class DatasetSourceError extends RobotrainError {
     this.name = "DatasetSourceError";
     this.source = source;
   }
-}
-
-function withRequestId(message: string, requestId: string | undefined): string {
-  return requestId === undefined ? message : `${message} [request id ${requestId}]`;
 }
 
 function causeText(cause: unknown): string {

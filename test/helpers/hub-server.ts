@@ -2,10 +2,12 @@
  * A Hugging Face Hub on 127.0.0.1 for the test suite: the read routes @huggingface/hub and
  * huggingface_hub use to resolve a revision, list a repo and download its files, answered the
  * way huggingface.co answers them (headers, status codes, `X-Error-Code`), for dataset and
- * model repos registered from folders on disk.
+ * model repos registered from folders on disk; and the upload routes @huggingface/hub uses to
+ * create repos and branches and to commit files (see hub-upload-routes.ts), for the tokens a
+ * test grants write access.
  *
- * Every request is recorded, so a test can count downloads, and the next requests can be made
- * to fail on purpose, so a test can watch retries.
+ * Every request is recorded, so a test can count downloads and commits, and the next requests
+ * can be made to fail on purpose, so a test can watch retries.
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -20,6 +22,7 @@ import {
   isLfsPath,
   readFolderFiles,
 } from "./hub-repo-store.js";
+import { addUploadRoutes } from "./hub-upload-routes.js";
 
 export interface AddRepoOptions {
   type: HubRepoType;
@@ -98,6 +101,8 @@ const REPO_TYPES = "(datasets|models)";
 export class HubServer {
   readonly store = new HubRepoStore();
   readonly requests: HubRequestRecord[] = [];
+  /** The body of every request an upload route read, in order, so a test can search them. */
+  readonly receivedBodies: Buffer[] = [];
   /** Base URL, e.g. `http://127.0.0.1:40123`; what `HF_ENDPOINT` would hold. */
   url = "";
 
@@ -105,6 +110,8 @@ export class HubServer {
   private readonly routes: Route[] = [];
   private readonly faults: PendingFault[] = [];
   private readonly treePageSize: number;
+  /** Token to the namespaces (users, organizations) it may create repos in and write to. */
+  private readonly writeGrants = new Map<string, Set<string>>();
   private requestCount = 0;
 
   private constructor(options: HubServerOptions) {
@@ -115,6 +122,7 @@ export class HubServer {
       });
     });
     this.addReadRoutes();
+    addUploadRoutes(this);
   }
 
   static async start(options: HubServerOptions = {}): Promise<HubServer> {
@@ -167,6 +175,23 @@ export class HubServer {
     );
   }
 
+  /** Lets `token` read and write every repo of `namespaces`, and create repos there. */
+  grantWrite(token: string, namespaces: string[]): void {
+    this.writeGrants.set(token, new Set(namespaces));
+  }
+
+  /** Requests that reached the commit route of a repo and were answered 200. */
+  commits(id: string): HubRequestRecord[] {
+    return this.requests.filter(
+      (record) =>
+        record.method === "POST" &&
+        record.status === 200 &&
+        ["models", "datasets"].some((types) =>
+          record.path.startsWith(`/api/${types}/${id}/commit/`),
+        ),
+    );
+  }
+
   /** Adds a route; later ones (uploads) go beside the read routes this server starts with. */
   route(methods: string[], pattern: RegExp, handle: RouteHandler): void {
     this.routes.push({ methods, pattern, handle });
@@ -190,14 +215,51 @@ export class HubServer {
     }
     if (!repo.private) return repo;
 
-    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+    const bearer = bearerToken(request);
     if (bearer === undefined) {
       throw new HubReplyError(401, "RepoNotFound", "Invalid username or password.");
     }
-    if (bearer !== repo.token) {
+    if (bearer !== repo.token && !this.mayWrite(bearer, id)) {
       throw new HubReplyError(403, undefined, `You do not have access to ${type}s/${id}.`);
     }
     return repo;
+  }
+
+  /**
+   * The repo a request names, if the request may write to it: like the Hub, 401 without a
+   * token or with one it does not know, 403 with one that has no write access to the repo.
+   */
+  writableRepo(request: IncomingMessage, type: HubRepoType, id: string): HubRepo {
+    const repo = this.readableRepo(request, type, id);
+    this.checkWriteAccess(request, id.split("/")[0] ?? "", `${type}s/${id}`);
+    return repo;
+  }
+
+  /** Refuses a request whose token may not write to `namespace`; `what` names the target. */
+  checkWriteAccess(request: IncomingMessage, namespace: string, what: string): void {
+    const bearer = bearerToken(request);
+    if (bearer === undefined) {
+      throw new HubReplyError(401, undefined, "Invalid username or password.");
+    }
+    if (!this.writeGrants.has(bearer)) {
+      throw new HubReplyError(401, undefined, "Invalid credentials in Authorization header");
+    }
+    if (!this.writeGrants.get(bearer)?.has(namespace)) {
+      throw new HubReplyError(403, undefined, `You don't have the rights to write to ${what}`);
+    }
+  }
+
+  /** Reads a request's whole body and keeps a copy in `receivedBodies`. */
+  async readBody(request: IncomingMessage): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    this.receivedBodies.push(body);
+    return body;
+  }
+
+  private mayWrite(token: string, id: string): boolean {
+    return this.writeGrants.get(token)?.has(id.split("/")[0] ?? "") ?? false;
   }
 
   commitAt(repo: HubRepo, revision: string): HubCommit {
@@ -308,11 +370,12 @@ export class HubServer {
     this.route(["POST"], new RegExp(`${api}/paths-info/([^/]+)$`), (context) =>
       this.pathsInfo(context),
     );
-    const datasetFile = new RegExp(`^/datasets/${REPO_ID}/resolve/([^/]+)/(.+)$`);
+    // `raw` (which fileExists asks with HEAD) is answered like `resolve`; the Hub's own would
+    // send an LFS file's pointer instead, which no test reads.
+    const datasetFile = new RegExp(`^/datasets/${REPO_ID}/(?:resolve|raw)/([^/]+)/(.+)$`);
     this.route(["GET", "HEAD"], datasetFile, (context) => this.resolveFile(context, "dataset"));
-    this.route(["GET", "HEAD"], new RegExp(`^/${REPO_ID}/resolve/([^/]+)/(.+)$`), (context) =>
-      this.resolveFile(context, "model"),
-    );
+    const modelFile = new RegExp(`^/${REPO_ID}/(?:resolve|raw)/([^/]+)/(.+)$`);
+    this.route(["GET", "HEAD"], modelFile, (context) => this.resolveFile(context, "model"));
   }
 
   /** `GET /api/{datasets,models}/<id>[/revision/<rev>]`: what the Hub knows of a repo. */
@@ -464,7 +527,11 @@ export class HubServer {
   }
 }
 
-function repoType(types: string): HubRepoType {
+function bearerToken(request: IncomingMessage): string | undefined {
+  return /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+}
+
+export function repoType(types: string): HubRepoType {
   return types === "datasets" ? "dataset" : "model";
 }
 
