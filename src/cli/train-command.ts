@@ -3,8 +3,12 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { parseTrainingParams } from "../contract/index.js";
-import { NotAvailableError, UsageError } from "../errors.js";
+import { hubRepoIdProblem, parseTrainingParams } from "../contract/index.js";
+import { UsageError } from "../errors.js";
+import { CheckpointUploads } from "../hub/checkpoint-uploads.js";
+import type { ModelCardJob } from "../hub/model-card.js";
+import { uploadFinalModel } from "../hub/upload-final-model.js";
+import { resolveUploadTarget, type UploadTarget } from "../hub/upload-target.js";
 import { createLogger } from "../log.js";
 import { jobSettings } from "../train/job-settings.js";
 import { runTrainJob } from "../train/train-job.js";
@@ -52,7 +56,6 @@ const JOB_FLAGS: [keyof TrainOptions, string][] = [
 ];
 
 export async function trainCommand(options: TrainOptions, command?: Command): Promise<void> {
-  refuseUnbuilt(options);
   const request = options.request ? await readRequest(options.request) : {};
   const job = options.resume
     ? await recordedJob(options, command)
@@ -68,6 +71,9 @@ export async function trainCommand(options: TrainOptions, command?: Command): Pr
 
   const settings = jobSettings(modelType, params);
   const token = stringField(request, "user_hf_token");
+  // The Hub target is checked (repo id, token) before training, not after it.
+  const target = options.pushToHub ? pushTarget(options.pushToHub) : undefined;
+  const uploads = target && new CheckpointUploads({ target, outputDir });
   const result = await runTrainJob({
     modelType,
     dataset,
@@ -88,7 +94,23 @@ export async function trainCommand(options: TrainOptions, command?: Command): Pr
     job: { ...job },
     log,
     onProgress: (progress) => progressBar.update(progress),
+    onCheckpoint: (checkpoint) => uploads?.add(checkpoint.step),
   });
+  if (target && uploads) {
+    await uploads.drain();
+    const uploaded = await uploadFinalModel({
+      target,
+      outputDir,
+      job: {
+        model_name: target.repoId,
+        dataset_name: dataset ?? "local",
+        // Validated by parseTrainingParams, and only ACT trains.
+        model_type: modelType as ModelCardJob["model_type"],
+      },
+      checkpointDir: result.lastCheckpointDir,
+    });
+    log.info("model uploaded", { repoUrl: uploaded.repoUrl, commit: uploaded.commit ?? null });
+  }
 
   log.info("job succeeded", {
     steps: result.stepsDone,
@@ -162,13 +184,11 @@ async function recordedJob(options: TrainOptions, command?: Command): Promise<Re
   return { ...job, training_params: job.training_params ?? {} } as RecordedJob;
 }
 
-function refuseUnbuilt(options: TrainOptions): void {
-  // Limitation: --push-to-hub is refused — the Hub upload is not wired into one-shot runs yet;
-  // it fails here, loudly.
-  const unbuilt: [unknown, string][] = [[options.pushToHub, "--push-to-hub"]];
-  for (const [value, flag] of unbuilt) {
-    if (value) throw new NotAvailableError(flag, "train without it for now");
-  }
+/** The repo --push-to-hub names, written with the worker's way of choosing a token (HF_TOKEN). */
+function pushTarget(repo: string): UploadTarget {
+  const problem = hubRepoIdProblem(repo);
+  if (problem !== undefined) throw new UsageError("--push-to-hub", problem);
+  return resolveUploadTarget({ modelName: repo, privateMode: false });
 }
 
 async function readRequest(path: string): Promise<Record<string, unknown>> {

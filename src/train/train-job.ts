@@ -18,6 +18,7 @@ import {
   ensureEmbeddedDataset,
 } from "./embedded-setup.js";
 import { findNewestCheckpoint, removeUnfinishedCheckpoints } from "./find-checkpoint.js";
+import { renderLossCurve } from "./loss-curve.js";
 import { writeMetrics } from "./metrics-file.js";
 import { type ResumeResult, resumeTraining } from "./resume-training.js";
 import { runTrainLoop, type TrainProgress } from "./train-loop.js";
@@ -136,6 +137,10 @@ export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResul
   }
 
   await writeMetrics(params.outputDir, losses);
+  await writeFile(
+    join(params.outputDir, "loss_curve.png"),
+    renderLossCurve({ losses: Float64Array.from(losses) }).png,
+  );
   const tenth = Math.max(1, Math.floor(losses.length / 10));
   return {
     outputDir: params.outputDir,

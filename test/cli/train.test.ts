@@ -94,6 +94,12 @@ describe("robotrain train, the embedded default job", () => {
     );
   });
 
+  test("draws the run's losses into loss_curve.png", async () => {
+    const png = await readFile(join(outputDir, "loss_curve.png"));
+    assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from("PNG")]);
+    assert.equal(png.readUInt32BE(16), 800); // IHDR width
+  });
+
   test("logs one JSON line per state change, and a progress bar on stderr", () => {
     const lines = logLines(run.stdout);
     for (const line of lines) {
