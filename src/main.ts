@@ -3,12 +3,14 @@
  * error becomes an exit code.
  */
 import { Command, Option } from "commander";
+import { cancelCommand } from "./cli/cancel-command.js";
 import { doctorCommand } from "./cli/doctor-command.js";
 import { eventsCommand } from "./cli/events-command.js";
 import { nonNegativeInteger, oneOf, positiveInteger } from "./cli/options.js";
 import { sampleDatasetCommand } from "./cli/sample-dataset-command.js";
 import { submitCommand } from "./cli/submit-command.js";
 import { trainCommand } from "./cli/train-command.js";
+import { workerCommand } from "./cli/worker-command.js";
 import { RequestValidationError } from "./contract/index.js";
 import { CODEBASE_VERSIONS } from "./dataset/lerobot-info.js";
 import { NotAvailableError, RobotrainError, UsageError } from "./errors.js";
@@ -61,12 +63,18 @@ program
 
 program
   .command("worker")
-  .description("run the daemon: take jobs from RabbitMQ one at a time")
-  .action(() => {
-    // Limitation: the worker daemon is not built yet — it needs the job supervisor and the Hub
-    // upload client; `submit` and `events` already speak its queue contract.
-    throw new NotAvailableError("robotrain worker", "run jobs one-shot with `robotrain train`");
-  });
+  .description("run the daemon: take jobs from RabbitMQ one at a time, until SIGTERM")
+  .option(
+    "--device <device>",
+    "where to train: auto, cpu, cuda or cuda:<index> (default: $ROBOTRAIN_DEVICE or auto)",
+  )
+  .action(workerCommand);
+
+program
+  .command("cancel")
+  .description("cancel a job, queued or running, on whichever worker has it")
+  .requiredOption("--id <n>", "training id", nonNegativeInteger("--id"))
+  .action(cancelCommand);
 
 program
   .command("submit")

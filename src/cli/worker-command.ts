@@ -1,0 +1,30 @@
+/**
+ * `robotrain worker`: the daemon. It runs until SIGTERM or SIGINT, then stops taking jobs,
+ * checkpoints the running one, requeues its delivery and exits 0.
+ */
+import { createLogger } from "../log.js";
+import { Worker } from "../worker/worker.js";
+import { workerConfig } from "../worker/worker-config.js";
+
+export interface WorkerOptions {
+  device?: string;
+}
+
+export async function workerCommand(options: WorkerOptions): Promise<void> {
+  const config = workerConfig();
+  if (options.device) config.device = options.device;
+  const log = createLogger();
+  const worker = new Worker({ config, log });
+
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      log.info("signal received", { signal });
+      void worker.stop().then(resolve);
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+  await worker.start();
+  log.info("worker ready", { home: config.home, device: config.device });
+  await stopped;
+}

@@ -1,0 +1,278 @@
+/**
+ * The worker end to end, on the real RabbitMQ and the local Hub server: jobs submitted as
+ * producers submit them, trained from a dataset on the Hub, uploaded, acked; bad messages
+ * dead-lettered; cancel, SIGTERM and SIGKILL handled as the daemon must.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, readlink, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { buildJobMessage, parseTrainingRequest } from "../../src/contract/index.js";
+import { writeSampleDataset } from "../../src/dataset/sample/write-sample-dataset.js";
+import { followEvents } from "../../src/queue/follow-events.js";
+import type { JobEvent } from "../../src/queue/job-event.js";
+import { publishJob } from "../../src/queue/publish-job.js";
+import { DETAIL_HEADER, REASON_HEADER } from "../../src/worker/dead-letter.js";
+import { openTestBroker, type TestBroker } from "../helpers/broker.js";
+import { HubServer } from "../helpers/hub-server.js";
+import { runCli } from "../helpers/run-cli.js";
+import { startWorker, type WorkerProcess } from "../helpers/worker-process.js";
+
+const TOKEN = "hf_workertokenthatmustneverleak";
+const USER_TOKEN = "hf_usertokenthatmustneverleak";
+/** ACT small enough for a step in a fraction of a second on a CPU. */
+const SMALL_ACT = {
+  dim_model: 32,
+  n_heads: 2,
+  dim_feedforward: 64,
+  n_encoder_layers: 1,
+  n_vae_encoder_layers: 1,
+  chunk_size: 10,
+  n_action_steps: 10,
+  latent_dim: 4,
+  pretrained_backbone_weights: null,
+};
+
+describe("robotrain worker", () => {
+  let broker: TestBroker;
+  let hub: HubServer;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  const events: JobEvent[] = [];
+  let stopEvents: () => Promise<void>;
+  let worker: WorkerProcess | undefined;
+
+  before(async () => {
+    broker = await openTestBroker(3);
+    hub = await HubServer.start();
+    hub.grantWrite(TOKEN, ["lab"]);
+    home = await mkdtemp(join(tmpdir(), "robotrain-worker-"));
+    const dataset = join(home, "reach");
+    await writeSampleDataset({
+      output: dataset,
+      episodes: 4,
+      framesPerEpisode: 30,
+      version: "v2.1",
+    });
+    await hub.addRepo({ type: "dataset", id: "lab/reach", folder: dataset });
+    env = {
+      ...broker.env,
+      ROBOTRAIN_HOME: join(home, "worker"),
+      HF_ENDPOINT: hub.url,
+      HF_TOKEN: TOKEN,
+      HF_HUB_CACHE: join(home, "hf"),
+      ROBOTRAIN_MIN_FREE_GB: "0",
+      ROBOTRAIN_PROGRESS_EVERY_STEPS: "1",
+      ROBOTRAIN_RETRY_DELAY_SECONDS: "0.1",
+    };
+    const follower = followEvents({
+      connection: broker.connection,
+      config: broker.config,
+      onEvent: (event) => events.push(event),
+    });
+    await follower.ready;
+    stopEvents = follower.stop;
+  });
+  after(async () => {
+    worker?.killGroup();
+    await stopEvents();
+    await broker.cleanup();
+    await hub.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  async function submit(id: number, steps: number, saveFreq: number): Promise<void> {
+    const request = parseTrainingRequest({
+      model_type: "ACT",
+      dataset_name: "lab/reach",
+      model_name: `lab/reach-act-${id}`,
+      training_params: { ...SMALL_ACT, steps, batch_size: 4, save_freq: saveFreq },
+      wandb_api_key: USER_TOKEN,
+    });
+    const job = buildJobMessage(request, { trainingId: id });
+    await publishJob({ connection: broker.connection, config: broker.config, job });
+  }
+
+  function eventsOf(id: number): JobEvent[] {
+    return events.filter((event) => event.training_id === id);
+  }
+
+  async function waitForEvent(accept: (event: JobEvent) => boolean, timeoutMs = 180_000) {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const found = events.find(accept);
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const seen = events.map((event) => `${event.training_id}.${event.kind}`).join(", ");
+    throw new Error(`no such event within ${timeoutMs} ms; seen ${seen}\n${worker?.stderr()}`);
+  }
+
+  async function messagesIn(queue: string): Promise<number> {
+    const channel = await broker.connection.createChannel();
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } finally {
+      await channel.close();
+    }
+  }
+
+  async function stopWorker(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const running = worker;
+    worker = undefined;
+    if (!running) return { code: 0, signal: null };
+    running.child.kill("SIGTERM");
+    return running.exited;
+  }
+
+  test("dead-letters messages that are no job, with their reason, and keeps going", async () => {
+    worker = startWorker(env);
+    await worker.waitForLog((line) => line.msg === "worker ready");
+
+    const channel = await broker.connection.createConfirmChannel();
+    channel.sendToQueue(broker.config.jobQueue, Buffer.from("{not json"), { messageId: "9001" });
+    const noDataset = { model_type: "ACT", model_name: "lab/x", training_id: 9002 };
+    channel.sendToQueue(broker.config.jobQueue, Buffer.from(JSON.stringify(noDataset)), {
+      messageId: "9002",
+    });
+    await channel.waitForConfirms();
+    await channel.close();
+    await submit(1, 6, 3);
+
+    const done = await waitForEvent(
+      (event) =>
+        event.training_id === 1 &&
+        event.kind !== "queued" &&
+        ["succeeded", "failed"].includes(event.kind),
+    );
+    assert.equal(done.kind, "succeeded", done.message);
+
+    const dead = await broker.connection.createChannel();
+    const first = await dead.get(broker.config.deadQueue, { noAck: true });
+    const second = await dead.get(broker.config.deadQueue, { noAck: true });
+    await dead.close();
+    assert.ok(first && second, "the dead-letter queue should hold both messages");
+    assert.equal(first.content.toString(), "{not json");
+    assert.match(String(first.properties.headers?.[REASON_HEADER]), /the message is not JSON/);
+    assert.match(String(second.properties.headers?.[REASON_HEADER]), /fails the contract/);
+    const detail = JSON.parse(String(second.properties.headers?.[DETAIL_HEADER]));
+    assert.deepEqual(detail.detail[0].loc, ["body", "dataset_name"]);
+    assert.equal(eventsOf(9001).at(-1)?.kind, "failed");
+    assert.equal(eventsOf(9002).at(-1)?.kind, "failed");
+  });
+
+  test("trains a job, uploads checkpoints to step branches and the model to main, then acks", async () => {
+    const kinds = eventsOf(1).map((event) => event.kind);
+    assert.deepEqual(kinds.slice(0, 2), ["queued", "running"]);
+    assert.equal(kinds.at(-1), "succeeded");
+    assert.ok(kinds.includes("progress"));
+    assert.deepEqual(
+      eventsOf(1)
+        .filter((event) => event.kind === "checkpoint")
+        .map((event) => event.revision),
+      ["step-000003", "step-000006"],
+    );
+
+    const repo = hub.store.get("model", "lab/reach-act-1");
+    assert.ok(repo, "the model repo was not created");
+    for (const branch of ["step-000003", "step-000006"]) {
+      assert.ok(hub.store.resolve(repo, branch)?.files.has("model.safetensors"), branch);
+    }
+    const main = hub.store.resolve(repo, "main");
+    for (const path of ["README.md", "config.json", "model.safetensors", "train_config.json"]) {
+      assert.ok(main?.files.has(path), `main lacks ${path}`);
+    }
+    assert.equal(await messagesIn(broker.config.jobQueue), 0);
+  });
+
+  test("never lets a token into an event, a log line or an uploaded file", () => {
+    const published = JSON.stringify(events) + JSON.stringify(worker?.lines) + worker?.stderr();
+    for (const secret of [TOKEN, USER_TOKEN]) {
+      assert.ok(!published.includes(secret), "a secret reached an event or a log line");
+      for (const body of hub.receivedBodies) {
+        assert.ok(!body.includes(secret), "a secret reached the Hub in an upload");
+      }
+    }
+  });
+
+  test("cancels a running job: it stops, uploads nothing more and says canceled", async () => {
+    await submit(2, 100_000, 1_000_000);
+    await waitForEvent(
+      (event) => event.training_id === 2 && event.kind === "progress" && (event.step ?? 0) >= 2,
+    );
+    const cancel = await runCli(["cancel", "--id", "2"], { env });
+    assert.equal(cancel.code, 0, cancel.stderr);
+
+    const canceled = await waitForEvent(
+      (event) => event.training_id === 2 && event.kind === "canceled",
+    );
+    assert.ok((canceled.step ?? 0) >= 2);
+    assert.equal(hub.store.get("model", "lab/reach-act-2"), undefined);
+    assert.equal(await messagesIn(broker.config.jobQueue), 0);
+  });
+
+  test("on SIGTERM checkpoints the running job, requeues it and exits 0; the next worker resumes it", async () => {
+    await submit(3, 40, 1_000_000);
+    await waitForEvent(
+      (event) => event.training_id === 3 && event.kind === "progress" && (event.step ?? 0) >= 3,
+    );
+    const exit = await stopWorker();
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.equal(await messagesIn(broker.config.jobQueue), 1);
+    const stoppedAt = Number(
+      await readlink(join(home, "worker", "jobs", "3", "output", "checkpoints", "last")),
+    );
+    assert.ok(stoppedAt >= 3, `checkpointed at step ${stoppedAt}`);
+
+    worker = startWorker(env);
+    const resumed = await worker.waitForLog(
+      (line) => line.msg === "training resumed" && line.jobId === 3,
+    );
+    assert.equal(resumed.step, stoppedAt);
+    const done = await waitForEvent(
+      (event) => event.training_id === 3 && ["succeeded", "failed"].includes(event.kind),
+    );
+    assert.equal(done.kind, "succeeded", done.message);
+  });
+
+  test("a worker killed with SIGKILL mid-job finishes it after a restart, uploading nothing twice", async () => {
+    await submit(4, 24, 8);
+    await waitForEvent(
+      (event) => event.training_id === 4 && event.kind === "checkpoint" && event.step === 8,
+    );
+    worker?.killGroup();
+    await worker?.exited;
+
+    worker = startWorker(env);
+    const resumed = await worker.waitForLog(
+      (line) => line.msg === "training resumed" && line.jobId === 4,
+    );
+    assert.ok((resumed.step as number) >= 8);
+    await waitForEvent((event) => event.training_id === 4 && event.kind === "succeeded");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    assert.equal(eventsOf(4).filter((event) => event.kind === "succeeded").length, 1);
+    const commits = hub.commits("lab/reach-act-4").map((record) => record.path);
+    assert.equal(
+      commits.filter((path) => path.endsWith("/step-000008")).length,
+      1,
+      commits.join("\n"),
+    );
+    assert.equal(await messagesIn(broker.config.jobQueue), 0);
+  });
+
+  test("acks a redelivered job that already succeeded without training it again", async () => {
+    await submit(1, 6, 3);
+    const again = await waitForEvent(
+      (event) =>
+        event.training_id === 1 &&
+        event.kind === "succeeded" &&
+        eventsOf(1).filter((e) => e.kind === "succeeded").length > 1,
+    );
+    assert.equal(again.kind, "succeeded");
+    assert.equal(eventsOf(1).filter((event) => event.kind === "running").length, 1);
+    const exit = await stopWorker();
+    assert.equal(exit.code, 0);
+  });
+});
