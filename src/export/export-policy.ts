@@ -3,15 +3,23 @@
  * against the native model it came from. Steps: find the model, read its config and weights,
  * build the graph, write the file, verify it.
  */
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { readSafetensors } from "../safetensors/read-safetensors.js";
 import { createTrainer, type NativeTrainer } from "../train/addon.js";
+import { PREPROCESSOR } from "../train/lerobot-processor-files.js";
+import { readLerobotV04Model, writeV03Weights } from "../train/read-lerobot-v04-model.js";
 import { actOnnxModel, checkExportable } from "./act-onnx-model.js";
 import { defaultOnnxPath, findPretrainedModel } from "./checkpoint-folder.js";
 import { ExportError } from "./export-errors.js";
 import { PolicyWeights } from "./policy-weights.js";
-import { readPretrainedConfig, trainerConfigOf } from "./pretrained-config.js";
+import {
+  type PretrainedActConfig,
+  readPretrainedConfig,
+  trainerConfigOf,
+} from "./pretrained-config.js";
 import {
   type InputSet,
   randomInputSet,
@@ -48,16 +56,34 @@ export async function exportPolicy(params: ExportPolicyParams): Promise<ExportPo
   const modelDir = await findPretrainedModel(params.checkpoint);
   const config = await readPretrainedConfig(modelDir);
   checkExportable(modelDir, config);
-  const weightsPath = join(modelDir, "model.safetensors");
-  const weights = new PolicyWeights(weightsPath, (await readSafetensors(weightsPath)).tensors);
+  const { weights, nativeWeightsPath, cleanUp } = await loadWeights(modelDir);
+  try {
+    return await exportWith(params, { modelDir, config, weights, nativeWeightsPath, started });
+  } finally {
+    await cleanUp();
+  }
+}
 
+interface LoadedCheckpoint {
+  modelDir: string;
+  config: PretrainedActConfig;
+  weights: PolicyWeights;
+  /** A v0.3 model.safetensors the native model loads. */
+  nativeWeightsPath: string;
+  started: number;
+}
+
+async function exportWith(
+  params: ExportPolicyParams,
+  { modelDir, config, weights, nativeWeightsPath, started }: LoadedCheckpoint,
+): Promise<ExportPolicyResult> {
   const onnxPath = resolve(params.onnxPath ?? defaultOnnxPath(modelDir));
   const model = actOnnxModel(config, weights);
   await mkdir(dirname(onnxPath), { recursive: true });
   await writeFile(`${onnxPath}.partial`, model);
   await rename(`${onnxPath}.partial`, onnxPath);
 
-  const trainer = await nativePolicy(modelDir, weightsPath, config);
+  const trainer = await nativePolicy(modelDir, nativeWeightsPath, config);
   const seed = params.seed ?? 0;
   const inputSets = [
     ...(params.inputSets ?? []),
@@ -81,11 +107,35 @@ export async function exportPolicy(params: ExportPolicyParams): Promise<ExportPo
   };
 }
 
+/**
+ * The checkpoint's state dict in v0.3's form. A LeRobot v0.4 model (its statistics in the
+ * processor files, none in model.safetensors) is converted, and written to a temporary v0.3
+ * file for the native model.
+ */
+async function loadWeights(modelDir: string) {
+  const weightsPath = join(modelDir, "model.safetensors");
+  const { tensors } = await readSafetensors(weightsPath);
+  const hasBuffers = [...tensors.keys()].some((key) => key.startsWith("unnormalize_outputs."));
+  if (hasBuffers || !existsSync(join(modelDir, `${PREPROCESSOR}.json`))) {
+    const weights = new PolicyWeights(weightsPath, tensors);
+    return { weights, nativeWeightsPath: weightsPath, cleanUp: async () => {} };
+  }
+  const v04 = await readLerobotV04Model(modelDir);
+  const scratch = await mkdtemp(join(tmpdir(), "robotrain-v04-"));
+  const nativeWeightsPath = join(scratch, "model.safetensors");
+  await writeV03Weights(nativeWeightsPath, v04.tensors);
+  return {
+    weights: new PolicyWeights(weightsPath, v04.tensors),
+    nativeWeightsPath,
+    cleanUp: () => rm(scratch, { recursive: true, force: true }),
+  };
+}
+
 /** The same checkpoint in the native core, on the CPU: the reference the export must match. */
 export async function nativePolicy(
   modelDir: string,
   weightsPath: string,
-  config: Awaited<ReturnType<typeof readPretrainedConfig>>,
+  config: PretrainedActConfig,
 ): Promise<NativeTrainer> {
   try {
     const trainer = createTrainer(trainerConfigOf(config));
