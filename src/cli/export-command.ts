@@ -10,6 +10,8 @@ export interface ExportOptions {
 }
 
 export async function exportCommand(options: ExportOptions): Promise<void> {
+  // Limitation: the command verifies on seeded random observations only — it loads no dataset;
+  // a `--dataset` flag feeding a sampled batch to `inputSets` would lift it.
   const result = await exportPolicy({
     checkpoint: options.checkpoint,
     ...(options.onnx !== undefined && { onnxPath: options.onnx }),

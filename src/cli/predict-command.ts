@@ -4,10 +4,9 @@
  * (run by the native model from its weights).
  */
 import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { UsageError } from "../errors.js";
 import { findPretrainedModel } from "../export/checkpoint-folder.js";
-import { nativePolicy } from "../export/export-policy.js";
+import { loadCheckpointWeights, nativePolicy } from "../export/export-policy.js";
 import { chunkRows, type ExpectedInput, parseObservation } from "../export/observation-json.js";
 import { openOnnxPolicy } from "../export/onnx-policy.js";
 import { readPretrainedConfig } from "../export/pretrained-config.js";
@@ -57,7 +56,12 @@ async function predictWithCheckpoint(dir: string, input: unknown) {
     shape: feature.shape,
   }));
   const observation = parseObservation(input, expected);
-  const trainer = await nativePolicy(modelDir, join(modelDir, "model.safetensors"), config);
-  const actions: FloatTensor = await trainer.predict(observation);
-  return { actions, runtime: "native" };
+  const { nativeWeightsPath, cleanUp } = await loadCheckpointWeights(modelDir);
+  try {
+    const trainer = await nativePolicy(modelDir, nativeWeightsPath, config);
+    const actions: FloatTensor = await trainer.predict(observation);
+    return { actions, runtime: "native" };
+  } finally {
+    await cleanUp();
+  }
 }

@@ -56,7 +56,7 @@ export async function exportPolicy(params: ExportPolicyParams): Promise<ExportPo
   const modelDir = await findPretrainedModel(params.checkpoint);
   const config = await readPretrainedConfig(modelDir);
   checkExportable(modelDir, config);
-  const { weights, nativeWeightsPath, cleanUp } = await loadWeights(modelDir);
+  const { weights, nativeWeightsPath, cleanUp } = await loadCheckpointWeights(modelDir);
   try {
     return await exportWith(params, { modelDir, config, weights, nativeWeightsPath, started });
   } finally {
@@ -112,7 +112,7 @@ async function exportWith(
  * processor files, none in model.safetensors) is converted, and written to a temporary v0.3
  * file for the native model.
  */
-async function loadWeights(modelDir: string) {
+export async function loadCheckpointWeights(modelDir: string) {
   const weightsPath = join(modelDir, "model.safetensors");
   const { tensors } = await readSafetensors(weightsPath);
   const hasBuffers = [...tensors.keys()].some((key) => key.startsWith("unnormalize_outputs."));

@@ -23,6 +23,8 @@ export async function readPretrainedConfig(modelDir: string): Promise<Pretrained
   } catch (error) {
     throw new ExportError(modelDir, `its config.json cannot be read (${String(error)})`, error);
   }
+  // Limitation: only ACT exports — it is the only policy the native core trains; another
+  // policy's graph builder would lift it.
   if (parsed.type !== "act") {
     throw new ExportError(
       modelDir,

@@ -169,3 +169,25 @@ function fillAroundStats(data: Float32Array, range: Range, random: Random): void
     data[i] = low + (high - low) * random();
   }
 }
+
+/**
+ * A training batch's observations as an input set: the config's input features only, uint8
+ * camera frames scaled to [0, 1] floats as the native model scales them.
+ */
+export function inputSetFromBatch(
+  name: string,
+  config: PretrainedActConfig,
+  batch: Record<string, { data: Float32Array | Uint8Array; shape: number[] }>,
+): InputSet {
+  const observations: Record<string, FloatTensor> = {};
+  for (const key of Object.keys(config.inputFeatures)) {
+    const view = batch[key];
+    if (!view) throw new RangeError(`the batch '${name}' lacks the input feature '${key}'`);
+    const data =
+      view.data instanceof Uint8Array
+        ? Float32Array.from(view.data, (value) => value / 255)
+        : view.data;
+    observations[key] = { data, shape: view.shape };
+  }
+  return { name, observations };
+}

@@ -13,7 +13,7 @@ import { exportPolicy, nativePolicy } from "../../src/export/export-policy.js";
 import { openOnnxPolicy } from "../../src/export/onnx-policy.js";
 import { PolicyWeights } from "../../src/export/policy-weights.js";
 import { readPretrainedConfig } from "../../src/export/pretrained-config.js";
-import { randomInputSet, verifyExport } from "../../src/export/verify-export.js";
+import { inputSetFromBatch, randomInputSet, verifyExport } from "../../src/export/verify-export.js";
 import { readSafetensors } from "../../src/safetensors/read-safetensors.js";
 import { writeSafetensors } from "../../src/safetensors/write-safetensors.js";
 import type { FloatTensor, PolicyFeature } from "../../src/train/addon.js";
@@ -44,8 +44,22 @@ describe("ONNX export of LeRobot's golden ACT", () => {
   test("gives LeRobot's own action chunk under ONNX Runtime", async () => {
     const fixture = await loadActFixture();
     const onnxPath = join(scratch, "golden", "policy.onnx");
-    const result = await exportPolicy({ checkpoint: ACT_FIXTURE_DIR, onnxPath });
+    const config = await readPretrainedConfig(ACT_FIXTURE_DIR);
+    const samples = inputSetFromBatch("the fixture's batch", config, fixture.batch);
+    const result = await exportPolicy({
+      checkpoint: ACT_FIXTURE_DIR,
+      onnxPath,
+      inputSets: [samples],
+    });
     assert.equal(result.verification.passed, true);
+    assert.deepEqual(
+      result.verification.inputSets.map(({ name, batchSize }) => [name, batchSize]),
+      [
+        ["the fixture's batch", 2],
+        ["random batch of 1 (seed 0)", 1],
+        ["random batch of 3 (seed 1)", 3],
+      ],
+    );
 
     const policy = await openOnnxPolicy(onnxPath);
     const observations = observationsOf(fixture.batch) as Record<string, FloatTensor>;
