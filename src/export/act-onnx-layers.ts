@@ -48,7 +48,7 @@ export class LayerContext {
     return created;
   }
 
-  /** Rows [from, to) of a 2-D state-dict tensor of `shape`, e.g. W_q of in_proj_weight. */
+  /** Rows [from, to) of a state-dict matrix or vector of `shape`: W_q of in_proj_weight, b_q. */
   weightRows(key: string, shape: number[], from: number, to: number, part: string): string {
     const tensor = this.weights.tensor(key, shape);
     const rowBytes = (tensor.bytes.length / (shape[0] ?? 1)) | 0;

@@ -134,7 +134,7 @@ describe("LeRobot v0.4 processor files", () => {
     assert.ok(result.verification.maxAbsDiff <= 1e-4);
   });
 
-  test("refuses a model that is not the config's ACT, listing missing and unexpected keys", async () => {
+  test("refuses a model that is not the config's ACT, listing the keys that differ", async () => {
     const dir = await v04Folder("v04-wrong", ["model.action_head.bias"], ["model.head.bias"]);
     await assert.rejects(readLerobotV04Model(dir), (error: unknown) => {
       assert.ok(error instanceof PolicyWeightsError);
