@@ -27,8 +27,8 @@ export class ExportVerificationError extends RobotrainError {
     super(
       `the ONNX export ${onnxPath} does not match the native model: on ${inputSet} its actions ` +
         `differ by up to ${maxAbsDiff.toExponential(3)} (limit ${limit.toExponential(0)}, ` +
-        "float32); the file is kept for inspection but must not be used — export the checkpoint " +
-        "again, and if it still differs, report it with the checkpoint's config.json",
+        "float32); do not use the file — export the checkpoint again, and if it still differs, " +
+        "report it with the checkpoint's config.json",
       { retryable: false },
     );
     this.name = "ExportVerificationError";

@@ -13,7 +13,7 @@ import { PREPROCESSOR } from "../train/lerobot-processor-files.js";
 import { readLerobotV04Model, writeV03Weights } from "../train/read-lerobot-v04-model.js";
 import { actOnnxModel, checkExportable } from "./act-onnx-model.js";
 import { defaultOnnxPath, findPretrainedModel } from "./checkpoint-folder.js";
-import { ExportError } from "./export-errors.js";
+import { ExportError, ExportVerificationError } from "./export-errors.js";
 import { PolicyWeights } from "./policy-weights.js";
 import {
   type PretrainedActConfig,
@@ -96,6 +96,12 @@ async function exportWith(
     trainer,
     inputSets,
     ...(params.tolerance !== undefined && { tolerance: params.tolerance }),
+  }).catch(async (error: unknown) => {
+    // A file that failed must not be found under its name by whatever reads policy.onnx next.
+    if (!(error instanceof ExportVerificationError)) throw error;
+    const rejected = `${onnxPath}.rejected`;
+    await rename(onnxPath, rejected);
+    throw new ExportVerificationError(rejected, error.inputSet, error.maxAbsDiff, error.limit);
   });
   return {
     modelDir,

@@ -4,7 +4,7 @@
  * the failure of a corrupted export.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -231,6 +231,25 @@ describe("ONNX export's verification", () => {
     const report = JSON.parse(await readFile(result.verificationPath, "utf8"));
     assert.equal(report.passed, false);
     assert.ok(report.maxAbsDiff > 1e-3);
+  });
+
+  test("sets a failed export aside as policy.onnx.rejected", async () => {
+    const outputDir = join(scratch, "rejected");
+    await writeActCheckpoint(outputDir, configs[2]![1]);
+    // A limit of 0 fails on the float32 rounding differences that any two runtimes have.
+    await assert.rejects(
+      exportPolicy({ checkpoint: outputDir, tolerance: 0 }),
+      (error: unknown) => {
+        assert.ok(error instanceof ExportVerificationError);
+        assert.equal(error.onnxPath, join(outputDir, "export", "policy.onnx.rejected"));
+        assert.match(error.message, /\(limit 0e\+0, float32\); do not use the file/);
+        return true;
+      },
+    );
+    assert.deepEqual((await readdir(join(outputDir, "export"))).sort(), [
+      "policy.onnx.rejected",
+      "policy.onnx.verification.json",
+    ]);
   });
 
   test("refuses weights that are not the config's ACT, naming the key", async () => {
