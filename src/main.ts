@@ -129,6 +129,10 @@ program
     "where to write the ONNX file (default: <output>/export/policy.onnx for a run's " +
       "checkpoint, else policy.onnx beside config.json)",
   )
+  .option(
+    "--dataset <id|folder>",
+    "also verify on a batch of this LeRobot dataset's samples (Hub repo id or folder)",
+  )
   .action(exportCommand);
 
 program

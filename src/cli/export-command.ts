@@ -7,14 +7,14 @@ import { exportPolicy } from "../export/export-policy.js";
 export interface ExportOptions {
   checkpoint: string;
   onnx?: string;
+  dataset?: string;
 }
 
 export async function exportCommand(options: ExportOptions): Promise<void> {
-  // Limitation: the command verifies on seeded random observations only — it loads no dataset;
-  // a `--dataset` flag feeding a sampled batch to `inputSets` would lift it.
   const result = await exportPolicy({
     checkpoint: options.checkpoint,
     ...(options.onnx !== undefined && { onnxPath: options.onnx }),
+    ...(options.dataset !== undefined && { dataset: options.dataset }),
   });
   const { verification } = result;
   const line = {
@@ -24,7 +24,11 @@ export async function exportCommand(options: ExportOptions): Promise<void> {
     bytes: result.bytes,
     maxAbsDiff: verification.maxAbsDiff,
     tolerance: verification.tolerance,
-    batchSizes: verification.inputSets.map((set) => set.batchSize),
+    inputSets: verification.inputSets.map(({ name, batchSize, maxAbsDiff }) => ({
+      name,
+      batchSize,
+      maxAbsDiff,
+    })),
     opset: verification.opset,
     onnxRuntimeVersion: verification.onnxRuntimeVersion,
     durationMs: Math.round(result.durationMs),

@@ -13,6 +13,7 @@ import { PREPROCESSOR } from "../train/lerobot-processor-files.js";
 import { readLerobotV04Model, writeV03Weights } from "../train/read-lerobot-v04-model.js";
 import { actOnnxModel, checkExportable } from "./act-onnx-model.js";
 import { defaultOnnxPath, findPretrainedModel } from "./checkpoint-folder.js";
+import { datasetInputSet } from "./dataset-input-set.js";
 import { ExportError, ExportVerificationError } from "./export-errors.js";
 import { PolicyWeights } from "./policy-weights.js";
 import {
@@ -35,6 +36,8 @@ export interface ExportPolicyParams {
   onnxPath?: string;
   /** Observations from the dataset, when the caller has them. */
   inputSets?: InputSet[];
+  /** A LeRobot dataset (Hub repo id or folder) to draw a batch of samples from. */
+  dataset?: string;
   /** Batch sizes of the seeded random observations. @default [1, 3] */
   randomBatchSizes?: number[];
   /** @default 0 */
@@ -85,8 +88,12 @@ async function exportWith(
 
   const trainer = await nativePolicy(modelDir, nativeWeightsPath, config);
   const seed = params.seed ?? 0;
+  const samples = params.dataset
+    ? [await datasetInputSet({ dataset: params.dataset, config, seed })]
+    : [];
   const inputSets = [
     ...(params.inputSets ?? []),
+    ...samples,
     ...(params.randomBatchSizes ?? [1, 3]).map((size, i) =>
       randomInputSet(config, weights, size, seed + i),
     ),

@@ -7,6 +7,7 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { writeSampleDataset } from "../../src/dataset/sample/write-sample-dataset.js";
 import { camera, vector, writeActCheckpoint } from "../helpers/act-checkpoint.js";
 import { runCli } from "../helpers/run-cli.js";
 
@@ -51,7 +52,10 @@ describe("robotrain export and predict", () => {
     assert.ok((await stat(result.onnx)).size > 40_000_000, "the resnet18 weights are in the file");
     assert.equal(result.verification, `${result.onnx}.verification.json`);
     assert.ok(result.maxAbsDiff <= 1e-4, `max abs diff ${result.maxAbsDiff}`);
-    assert.deepEqual(result.batchSizes, [1, 3]);
+    assert.deepEqual(
+      result.inputSets.map((set: { batchSize: number }) => set.batchSize),
+      [1, 3],
+    );
     assert.equal(result.opset, 17);
 
     const onnx = await runCli(["predict", "--model", result.onnx, "--input", inputPath]);
@@ -93,6 +97,41 @@ describe("robotrain export and predict", () => {
     const run = await runCli(["predict", "--model", outputDir, "--input", missing]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /feature 'observation\.state' is missing; give it with shape \[6\]/);
+  });
+
+  test("with --dataset, verifies on a batch of the dataset's own samples too", async () => {
+    const root = join(outputDir, "with-dataset");
+    const dataset = join(root, "reach");
+    await writeSampleDataset({
+      output: dataset,
+      episodes: 2,
+      framesPerEpisode: 20,
+      version: "v2.1",
+      width: 64,
+      height: 48,
+    });
+    const run = join(root, "run");
+    await writeActCheckpoint(run, {
+      inputFeatures: {
+        "observation.state": vector("STATE", 2),
+        "observation.images.front": camera(48, 64),
+      },
+      actionDim: 2,
+    });
+    const exported = await runCli(["export", "--checkpoint", run, "--dataset", dataset], {
+      env: { ROBOTRAIN_HOME: join(root, "home") },
+    });
+    assert.equal(exported.code, 0, exported.stderr);
+    const result = JSON.parse(exported.stdout.trim());
+    assert.deepEqual(
+      result.inputSets.map((set: { name: string; batchSize: number }) => [set.name, set.batchSize]),
+      [
+        [`8 samples of ${dataset}`, 8],
+        ["random batch of 1 (seed 0)", 1],
+        ["random batch of 3 (seed 1)", 3],
+      ],
+    );
+    assert.ok(result.maxAbsDiff <= 1e-4);
   });
 
   test("fails with a message when the checkpoint folder holds no model", async () => {
