@@ -80,36 +80,34 @@ async function exportWith(
   params: ExportPolicyParams,
   { modelDir, config, weights, nativeWeightsPath, started }: LoadedCheckpoint,
 ): Promise<ExportPolicyResult> {
+  // The file gets its name only once verified: before that it is `.partial`, after a failed
+  // check `.rejected`, so whatever reads policy.onnx next never finds an unverified one.
   const onnxPath = resolve(params.onnxPath ?? defaultOnnxPath(modelDir));
+  const partial = `${onnxPath}.partial`;
   const model = actOnnxModel(config, weights);
   await mkdir(dirname(onnxPath), { recursive: true });
-  await writeFile(`${onnxPath}.partial`, model);
-  await rename(`${onnxPath}.partial`, onnxPath);
+  await writeFile(partial, model);
 
-  const trainer = await nativePolicy(modelDir, nativeWeightsPath, config);
-  const seed = params.seed ?? 0;
-  const samples = params.dataset
-    ? [await datasetInputSet({ dataset: params.dataset, config, seed })]
-    : [];
-  const inputSets = [
-    ...(params.inputSets ?? []),
-    ...samples,
-    ...(params.randomBatchSizes ?? [1, 3]).map((size, i) =>
-      randomInputSet(config, weights, size, seed + i),
-    ),
-  ];
-  const verification = await verifyExport({
-    onnxPath,
-    trainer,
-    inputSets,
-    ...(params.tolerance !== undefined && { tolerance: params.tolerance }),
-  }).catch(async (error: unknown) => {
-    // A file that failed must not be found under its name by whatever reads policy.onnx next.
-    if (!(error instanceof ExportVerificationError)) throw error;
+  let verification: VerificationReport;
+  try {
+    const trainer = await nativePolicy(modelDir, nativeWeightsPath, config);
+    verification = await verifyExport({
+      onnxPath: partial,
+      finalPath: onnxPath,
+      trainer,
+      inputSets: await inputSetsFor(params, config, weights),
+      ...(params.tolerance !== undefined && { tolerance: params.tolerance }),
+    });
+  } catch (error) {
+    if (!(error instanceof ExportVerificationError)) {
+      await rm(partial, { force: true });
+      throw error;
+    }
     const rejected = `${onnxPath}.rejected`;
-    await rename(onnxPath, rejected);
+    await rename(partial, rejected);
     throw new ExportVerificationError(rejected, error.inputSet, error.maxAbsDiff, error.limit);
-  });
+  }
+  await rename(partial, onnxPath);
   return {
     modelDir,
     onnxPath,
@@ -118,6 +116,22 @@ async function exportWith(
     verification,
     durationMs: performance.now() - started,
   };
+}
+
+/** The caller's input sets, a batch of the dataset's samples, then seeded random batches. */
+async function inputSetsFor(
+  params: ExportPolicyParams,
+  config: PretrainedActConfig,
+  weights: PolicyWeights,
+): Promise<InputSet[]> {
+  const seed = params.seed ?? 0;
+  const samples = params.dataset
+    ? [await datasetInputSet({ dataset: params.dataset, config, seed })]
+    : [];
+  const random = (params.randomBatchSizes ?? [1, 3]).map((size, i) =>
+    randomInputSet(config, weights, size, seed + i),
+  );
+  return [...(params.inputSets ?? []), ...samples, ...random];
 }
 
 /**

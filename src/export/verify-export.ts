@@ -49,6 +49,8 @@ export interface VerificationReport {
 
 export interface VerifyParams {
   onnxPath: string;
+  /** The name the file takes once verified; the report goes beside it. @default onnxPath */
+  finalPath?: string;
   /** The native model the file was exported from, weights loaded. */
   trainer: NativeTrainer;
   inputSets: InputSet[];
@@ -79,8 +81,9 @@ export async function verifyExport(params: VerifyParams): Promise<VerificationRe
   }
 
   const worst = results.reduce((max, result) => Math.max(max, result.maxAbsDiff), 0);
+  const finalPath = params.finalPath ?? params.onnxPath;
   const report: VerificationReport = {
-    onnx: basename(params.onnxPath),
+    onnx: basename(finalPath),
     passed: worst <= tolerance,
     maxAbsDiff: worst,
     tolerance,
@@ -89,7 +92,7 @@ export async function verifyExport(params: VerifyParams): Promise<VerificationRe
     inputSets: results,
     verifiedAt: new Date().toISOString(),
   };
-  const path = verificationPath(params.onnxPath);
+  const path = verificationPath(finalPath);
   await writeFile(`${path}.partial`, `${JSON.stringify(report, null, 2)}\n`);
   await rename(`${path}.partial`, path);
 
