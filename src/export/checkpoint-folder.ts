@@ -8,7 +8,7 @@
  */
 import { realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { ExportError } from "./export-errors.js";
+import { CheckpointReadError } from "./export-errors.js";
 
 async function isFile(path: string): Promise<boolean> {
   try {
@@ -25,12 +25,12 @@ export async function findPretrainedModel(dir: string): Promise<string> {
   for (const candidate of candidates) {
     if (await isFile(join(candidate, "config.json"))) {
       if (!(await isFile(join(candidate, "model.safetensors")))) {
-        throw new ExportError(candidate, "it has a config.json but no model.safetensors");
+        throw new CheckpointReadError(candidate, "it has a config.json but no model.safetensors");
       }
       return realpath(candidate);
     }
   }
-  throw new ExportError(
+  throw new CheckpointReadError(
     dir,
     "no pretrained_model found there (config.json and model.safetensors); give a checkpoint " +
       "folder, its pretrained_model, checkpoints/last or a run's output folder",

@@ -16,6 +16,17 @@ export class ExportError extends RobotrainError {
   }
 }
 
+/** A checkpoint folder that holds no readable ACT pretrained_model. */
+export class CheckpointReadError extends RobotrainError {
+  readonly path: string;
+
+  constructor(path: string, message: string, cause?: unknown) {
+    super(`the checkpoint ${path} cannot be used: ${message}`, { retryable: false, cause });
+    this.name = "CheckpointReadError";
+    this.path = path;
+  }
+}
+
 /** ONNX Runtime's actions differ from the native model's by more than the limit. */
 export class ExportVerificationError extends RobotrainError {
   readonly onnxPath: string;

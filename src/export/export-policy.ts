@@ -14,7 +14,7 @@ import { readLerobotV04Model, writeV03Weights } from "../train/read-lerobot-v04-
 import { actOnnxModel, checkExportable } from "./act-onnx-model.js";
 import { defaultOnnxPath, findPretrainedModel } from "./checkpoint-folder.js";
 import { datasetInputSet } from "./dataset-input-set.js";
-import { ExportError, ExportVerificationError } from "./export-errors.js";
+import { CheckpointReadError, ExportVerificationError } from "./export-errors.js";
 import { PolicyWeights } from "./policy-weights.js";
 import {
   type PretrainedActConfig,
@@ -170,6 +170,6 @@ export async function nativePolicy(
     return trainer;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ExportError(modelDir, `the native model does not load it (${reason})`, error);
+    throw new CheckpointReadError(modelDir, `the native model does not load it (${reason})`, error);
   }
 }

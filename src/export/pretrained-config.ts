@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ACT_DEFAULTS } from "../train/act-config.js";
 import type { ActConfig, ActTrainerConfig, PolicyFeature } from "../train/addon.js";
-import { ExportError } from "./export-errors.js";
+import { CheckpointReadError } from "./export-errors.js";
 
 export interface PretrainedActConfig {
   act: ActConfig;
@@ -21,12 +21,16 @@ export async function readPretrainedConfig(modelDir: string): Promise<Pretrained
   try {
     parsed = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
   } catch (error) {
-    throw new ExportError(modelDir, `its config.json cannot be read (${String(error)})`, error);
+    throw new CheckpointReadError(
+      modelDir,
+      `its config.json cannot be read (${String(error)})`,
+      error,
+    );
   }
   // Limitation: only ACT exports — it is the only policy the native core trains; another
   // policy's graph builder would lift it.
   if (parsed.type !== "act") {
-    throw new ExportError(
+    throw new CheckpointReadError(
       modelDir,
       `config.json has type ${JSON.stringify(parsed.type)}; only "act" policies export`,
     );
@@ -34,7 +38,10 @@ export async function readPretrainedConfig(modelDir: string): Promise<Pretrained
   const inputFeatures = parsed.input_features as Record<string, PolicyFeature> | undefined;
   const outputFeatures = parsed.output_features as Record<string, PolicyFeature> | undefined;
   if (!inputFeatures || !outputFeatures?.action) {
-    throw new ExportError(modelDir, "config.json lacks input_features or an 'action' output");
+    throw new CheckpointReadError(
+      modelDir,
+      "config.json lacks input_features or an 'action' output",
+    );
   }
   const act = { ...ACT_DEFAULTS };
   for (const field of Object.keys(ACT_DEFAULTS) as (keyof ActConfig)[]) {
