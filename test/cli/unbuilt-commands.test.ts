@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { runCli } from "../helpers/run-cli.js";
 
 describe("commands not built yet", () => {
-  const commands = [["worker"], ["train", "--push-to-hub", "someone/model"]];
+  const commands = [["worker"]];
   for (const args of commands) {
     test(`fail loudly, saying what is missing: ${args.join(" ")}`, async () => {
       const run = await runCli(args);
