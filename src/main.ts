@@ -6,14 +6,16 @@ import { Command, Option } from "commander";
 import { cancelCommand } from "./cli/cancel-command.js";
 import { doctorCommand } from "./cli/doctor-command.js";
 import { eventsCommand } from "./cli/events-command.js";
+import { exportCommand } from "./cli/export-command.js";
 import { nonNegativeInteger, oneOf, positiveInteger } from "./cli/options.js";
+import { predictCommand } from "./cli/predict-command.js";
 import { sampleDatasetCommand } from "./cli/sample-dataset-command.js";
 import { submitCommand } from "./cli/submit-command.js";
 import { trainCommand } from "./cli/train-command.js";
 import { workerCommand } from "./cli/worker-command.js";
 import { RequestValidationError } from "./contract/index.js";
 import { CODEBASE_VERSIONS } from "./dataset/lerobot-info.js";
-import { NotAvailableError, RobotrainError, UsageError } from "./errors.js";
+import { RobotrainError, UsageError } from "./errors.js";
 
 const program = new Command("robotrain")
   .description("Train robot policies from LeRobot datasets: one-shot, or as a RabbitMQ worker")
@@ -126,26 +128,30 @@ program
 program
   .command("export")
   .description("export a checkpoint to ONNX and verify it with ONNX Runtime")
-  .requiredOption("--checkpoint <dir>", "a pretrained_model folder")
+  .requiredOption(
+    "--checkpoint <dir>",
+    "a checkpoint folder, its pretrained_model, checkpoints/last or a run's output folder",
+  )
   .option(
     "--onnx <file>",
-    "where to write the ONNX file (default: <checkpoint>/../export/policy.onnx)",
+    "where to write the ONNX file (default: <output>/export/policy.onnx for a run's " +
+      "checkpoint, else policy.onnx beside config.json)",
   )
-  .action(() => {
-    // Limitation: ONNX export is not built yet — it needs an ONNX graph of ACT's inference path
-    // and onnxruntime-node to verify it; see README.
-    throw new NotAvailableError("robotrain export", "the trained weights are in model.safetensors");
-  });
+  .option(
+    "--dataset <id|folder>",
+    "also verify on a batch of this LeRobot dataset's samples (Hub repo id or folder)",
+  )
+  .action(exportCommand);
 
 program
   .command("predict")
   .description("run a policy on one observation and print the action chunk")
-  .requiredOption("--model <dir|onnx>", "a pretrained_model folder or policy.onnx")
-  .requiredOption("--input <file>", "observation JSON")
-  .action(() => {
-    // Limitation: predict is not built yet — it runs the ONNX export, which is not built yet.
-    throw new NotAvailableError("robotrain predict", "it arrives with the ONNX export");
-  });
+  .requiredOption(
+    "--model <dir|onnx>",
+    "policy.onnx (run by ONNX Runtime) or a checkpoint folder (run by the native model)",
+  )
+  .requiredOption("--input <file>", "observation JSON: feature name -> values (- for stdin)")
+  .action(predictCommand);
 
 program
   .command("doctor")

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { readSafetensors } from "../../src/safetensors/read-safetensors.js";
 import { ACT_FIXTURE_DIR } from "../helpers/act-fixture.js";
-import { readSafetensors } from "../helpers/read-safetensors.js";
 import { type CliRun, logLines, runCli } from "../helpers/run-cli.js";
 
 const STEPS = 40;

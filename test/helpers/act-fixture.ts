@@ -5,9 +5,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readSafetensors, type StoredTensor } from "../../src/safetensors/read-safetensors.js";
 import type { ActConfig, ActTrainerConfig, BatchViews, TensorView } from "../../src/train/addon.js";
 import { REPO_ROOT } from "./paths.js";
-import { readSafetensors, type StoredTensor } from "./read-safetensors.js";
 
 export const SHARED_DIR = process.env.ROBOTRAIN_SHARED_DIR ?? join(REPO_ROOT, "..", "shared");
 export const ACT_FIXTURE_DIR = join(SHARED_DIR, "fixtures", "act-golden-small");

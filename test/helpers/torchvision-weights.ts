@@ -3,8 +3,9 @@
  * backbone: the trunk's tensors without the `model.backbone.` prefix, plus what a classifier
  * has beyond the trunk (`fc.*`, batch norm's `num_batches_tracked`), which loading passes over.
  */
+
+import { writeSafetensors } from "../../src/safetensors/write-safetensors.js";
 import type { FloatTensor, TensorView } from "../../src/train/addon.js";
-import { writeSafetensors } from "./write-safetensors.js";
 
 const PREFIX = "model.backbone.";
 

@@ -8,6 +8,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { readSafetensors } from "../../src/safetensors/read-safetensors.js";
+import { writeSafetensors } from "../../src/safetensors/write-safetensors.js";
 import {
   type ActTrainerConfig,
   type BatchViews,
@@ -22,9 +24,7 @@ import {
   observationsOf,
   viewOf,
 } from "../helpers/act-fixture.js";
-import { readSafetensors } from "../helpers/read-safetensors.js";
 import { sameValues, writeTorchvisionResnet } from "../helpers/torchvision-weights.js";
-import { writeSafetensors } from "../helpers/write-safetensors.js";
 
 let fixture: ActFixture;
 let scratch: string;

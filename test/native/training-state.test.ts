@@ -3,9 +3,9 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { readSafetensors } from "../../src/safetensors/read-safetensors.js";
 import { type BatchViews, createTrainer, type NativeTrainer } from "../../src/train/addon.js";
 import { ACT_FIXTURE_MODEL, type ActFixture, loadActFixture } from "../helpers/act-fixture.js";
-import { readSafetensors } from "../helpers/read-safetensors.js";
 
 /** The fixture's policy with dropout on and the VAE noise drawn: every step uses the RNG. */
 function trainingBatch(fixture: ActFixture): BatchViews {

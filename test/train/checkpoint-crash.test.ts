@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { readSafetensors } from "../../src/safetensors/read-safetensors.js";
 import { findNewestCheckpoint } from "../../src/train/find-checkpoint.js";
-import { readSafetensors } from "../helpers/read-safetensors.js";
 
 const WRITER = fileURLToPath(new URL("../helpers/checkpoint-writer.js", import.meta.url));
 

@@ -3,9 +3,9 @@ import { mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { readSafetensors } from "../../src/safetensors/read-safetensors.js";
 import { createTrainer } from "../../src/train/addon.js";
 import { checkpointName, writeCheckpoint } from "../../src/train/write-checkpoint.js";
-import { readSafetensors } from "../helpers/read-safetensors.js";
 
 describe("writeCheckpoint", () => {
   test("names checkpoints by step, zero-padded to 6", () => {

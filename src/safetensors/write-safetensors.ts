@@ -1,11 +1,11 @@
 /**
- * Writes tensors in the safetensors format, for tests that hand the native loader files of
- * their own making (a missing key, a wrong shape): an 8-byte little-endian header length, a JSON
- * header naming each tensor's dtype, shape and byte range, then the raw little-endian bytes.
+ * Writes tensors in the safetensors format (LeRobot's processor state files; tests that hand the
+ * native loader files of their own making): an 8-byte little-endian header length, a JSON header
+ * naming each tensor's dtype, shape and byte range, then the raw little-endian bytes.
  * The file is written to a temporary name and renamed, so a crash never leaves half a file.
  */
 import { rename, writeFile } from "node:fs/promises";
-import type { TensorView } from "../../src/train/addon.js";
+import type { TensorView } from "../train/addon.js";
 
 function dtypeOf(values: TensorView["data"]): string | undefined {
   if (values instanceof Float32Array) return "F32";

@@ -3,8 +3,8 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { readSafetensors } from "../helpers/read-safetensors.js";
-import { writeSafetensors } from "../helpers/write-safetensors.js";
+import { readSafetensors } from "../../src/safetensors/read-safetensors.js";
+import { writeSafetensors } from "../../src/safetensors/write-safetensors.js";
 
 describe("writeSafetensors", () => {
   test("writes each tensor's dtype, shape and little-endian bytes after an aligned header", async () => {
