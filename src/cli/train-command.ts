@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { hubRepoIdProblem, parseTrainingParams } from "../contract/index.js";
 import { UsageError } from "../errors.js";
+import { exportTrainedPolicy } from "../export/export-trained-policy.js";
 import { CheckpointUploads } from "../hub/checkpoint-uploads.js";
 import type { ModelCardJob } from "../hub/model-card.js";
 import { uploadFinalModel } from "../hub/upload-final-model.js";
@@ -96,11 +97,22 @@ export async function trainCommand(options: TrainOptions, command?: Command): Pr
     onProgress: (progress) => progressBar.update(progress),
     onCheckpoint: (checkpoint) => uploads?.add(checkpoint.step),
   });
+  const exported = await exportTrainedPolicy({
+    checkpointDir: result.lastCheckpointDir,
+    batch: result.sampleBatch,
+  });
+  log.info("policy exported", {
+    onnxPath: exported.onnxPath,
+    maxAbsDiff: exported.verification.maxAbsDiff,
+    bytes: exported.bytes,
+    durationMs: Math.round(exported.durationMs),
+  });
   if (target && uploads) {
     await uploads.drain();
     const uploaded = await uploadFinalModel({
       target,
       outputDir,
+      onnxPath: exported.onnxPath,
       job: {
         model_name: target.repoId,
         dataset_name: dataset ?? "local",

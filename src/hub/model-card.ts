@@ -24,6 +24,8 @@ export interface ModelCardParams {
   checkpointBranches?: string[];
   /** True when `policy.onnx` is uploaded beside the weights. */
   hasOnnx?: boolean;
+  /** How the export compared with the native model, when there is one. */
+  exportCheck?: { maxAbsDiff: number; tolerance: number; onnxRuntimeVersion: string };
 }
 
 const TAGS = ["robotics", "act", "lerobot", "robotrain"];
@@ -169,6 +171,14 @@ function usage(params: ModelCardParams): string {
       "",
       "`policy.onnx` is the same policy exported to ONNX, for ONNX Runtime and other runtimes.",
     );
+    const check = params.exportCheck;
+    if (check) {
+      lines.push(
+        `Its action chunks differ from the trained model's by at most ${check.maxAbsDiff.toExponential(2)} ` +
+          `(ONNX Runtime ${check.onnxRuntimeVersion}, limit ${check.tolerance}), on dataset ` +
+          "samples and random observations.",
+      );
+    }
   }
   return lines.join("\n");
 }

@@ -1,15 +1,18 @@
 /**
  * One checkpoint to the Hub, on a branch of its own named after its step, holding what loads
- * it: the checkpoint's `config.json` and `model.safetensors` at the repo root, as LeRobot's
- * `from_pretrained(repo, revision=branch)` reads them, and the run's `train_config.json`.
+ * it: the files of the checkpoint's pretrained_model (`config.json`, `model.safetensors` and
+ * v0.4's processor files) at the repo root, as LeRobot's `from_pretrained(repo,
+ * revision=branch)` reads them, and the run's `train_config.json`.
  * Uploading the same checkpoint again changes nothing and says so.
  */
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createBranch } from "@huggingface/hub";
 import { checkpointName } from "../train/write-checkpoint.js";
 import {
   type CommitChangedFilesResult,
   commitChangedFiles,
+  type UploadFile,
   type UploadProgress,
 } from "./commit-changed-files.js";
 import { ensureModelRepo } from "./ensure-model-repo.js";
@@ -62,14 +65,22 @@ export async function uploadCheckpoint(
     session,
     branch,
     files: [
-      { path: "config.json", localPath: join(model, "config.json") },
-      { path: "model.safetensors", localPath: join(model, "model.safetensors") },
+      ...(await pretrainedModelFiles(model)),
       { path: "train_config.json", localPath: join(params.outputDir, "train_config.json") },
     ],
     title: `Checkpoint at step ${params.step}`,
     onProgress: params.onProgress,
   });
   return { ...committed, branch, alreadyUploaded: committed.commit === undefined, repoUrl };
+}
+
+/**
+ * Every file of a pretrained_model folder, at the repo root: config.json and model.safetensors
+ * (LeRobot v0.3) and the processor files beside them (v0.4).
+ */
+export async function pretrainedModelFiles(model: string): Promise<UploadFile[]> {
+  const names = (await readdir(model)).filter((name) => !name.endsWith(".partial")).sort();
+  return names.map((name) => ({ path: name, localPath: join(model, name) }));
 }
 
 /** Creates the branch from `main`; one that exists already (a redelivered job's) is kept. */

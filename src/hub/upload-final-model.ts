@@ -7,6 +7,7 @@
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type VerificationReport, verificationPath } from "../export/verify-export.js";
 import { renderLossCurve } from "../train/loss-curve.js";
 import { readMetrics } from "../train/metrics-file.js";
 import {
@@ -16,8 +17,8 @@ import {
   type UploadProgress,
 } from "./commit-changed-files.js";
 import { ensureModelRepo } from "./ensure-model-repo.js";
-import { buildModelCard, type ModelCardJob } from "./model-card.js";
-import { checkpointBranch } from "./upload-checkpoint.js";
+import { buildModelCard, type ModelCardJob, type ModelCardParams } from "./model-card.js";
+import { checkpointBranch, pretrainedModelFiles } from "./upload-checkpoint.js";
 import { MissingRunFileError } from "./upload-errors.js";
 import {
   openUploadSession,
@@ -60,8 +61,7 @@ export async function uploadFinalModel(
 
   const files: UploadFile[] = [
     { path: "README.md", localPath: written.card },
-    { path: "config.json", localPath: join(model, "config.json") },
-    { path: "model.safetensors", localPath: join(model, "model.safetensors") },
+    ...(await pretrainedModelFiles(model)),
     { path: "train_config.json", localPath: join(params.outputDir, "train_config.json") },
     { path: LOSS_CURVE, localPath: written.lossCurve },
   ];
@@ -98,6 +98,7 @@ async function writeCardAndCurve(session: UploadSession, params: UploadFinalMode
     lossCurvePath: LOSS_CURVE,
     checkpointBranches: await checkpointBranches(params.outputDir),
     hasOnnx: params.onnxPath !== undefined,
+    exportCheck: params.onnxPath === undefined ? undefined : await readExportCheck(params.onnxPath),
   });
   const folder = join(params.outputDir, "hub");
   await mkdir(folder, { recursive: true });
@@ -105,6 +106,18 @@ async function writeCardAndCurve(session: UploadSession, params: UploadFinalMode
   await writeFile(paths.card, card);
   await writeFile(paths.lossCurve, renderLossCurve({ losses }).png);
   return paths;
+}
+
+/** The verification report the export wrote beside the file, if it did. */
+async function readExportCheck(onnxPath: string): Promise<ModelCardParams["exportCheck"]> {
+  const text = await readFile(verificationPath(onnxPath), "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  const report = JSON.parse(text) as VerificationReport;
+  return {
+    maxAbsDiff: report.maxAbsDiff,
+    tolerance: report.tolerance,
+    onnxRuntimeVersion: report.onnxRuntimeVersion,
+  };
 }
 
 async function readRunFile(session: UploadSession, path: string): Promise<string> {

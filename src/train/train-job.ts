@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { LoadedDataset } from "../dataset/load-dataset.js";
 import { NotAvailableError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { ActConfig } from "./addon.js";
+import type { ActConfig, BatchViews } from "./addon.js";
 import { type DatasetSetupParams, prepareDatasetTraining } from "./dataset-setup.js";
 import {
   EMBEDDED_ACT,
@@ -74,6 +74,8 @@ export interface TrainJobResult {
   samplesPerSecond: number;
   /** True when the signal stopped training before the planned steps. */
   stopped: boolean;
+  /** A batch of the dataset's samples drawn after training, to verify an export on. */
+  sampleBatch: BatchViews;
 }
 
 export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResult> {
@@ -153,6 +155,7 @@ export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResul
     durationMs: result.durationMs,
     samplesPerSecond: result.samplesPerSecond,
     stopped: result.aborted,
+    sampleBatch: sampler.next(),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Checkpoints under `<output>/checkpoints/<step, zero-padded to 6>/`: `pretrained_model/` (the
- * policy as LeRobot loads it) and `training_state/` (what resuming needs: the optimizer, step
+ * policy as LeRobot v0.3 and, through the processor files, v0.4 load it) and `training_state/` (what resuming needs: the optimizer, step
  * and random generators in LeRobot's layout, plus the sampler's position). Each is written
  * into a temporary folder and renamed into place, then `checkpoints/last` pointed at it: a
  * crash mid-write never leaves a folder that looks like a complete checkpoint.
@@ -8,6 +8,7 @@
 import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { NativeTrainer } from "./addon.js";
+import { writeCheckpointProcessorFiles } from "./checkpoint-processor-files.js";
 
 export interface CheckpointParams {
   outputDir: string;
@@ -53,6 +54,9 @@ export async function writeCheckpoint(params: CheckpointParams): Promise<Checkpo
   await mkdir(model, { recursive: true });
   await writeFile(join(model, "config.json"), `${JSON.stringify(params.policyConfig, null, 2)}\n`);
   await params.trainer.saveSafetensors(join(model, "model.safetensors"));
+  if (params.policyConfig.type === "act") {
+    await writeCheckpointProcessorFiles(model, params.policyConfig, params.trainer.stateDict());
+  }
 
   const state = join(partial, TRAINING_STATE);
   await params.trainer.saveTrainingState(state);

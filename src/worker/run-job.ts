@@ -1,10 +1,12 @@
 /**
  * One job, start to end, as the worker's child process runs it: train (resuming from the
  * job's own newest checkpoint, so a redelivered job loses at most save_freq steps), upload each
- * checkpoint to its branch in the background, then the model to `main`. Each step is one call.
+ * checkpoint to its branch in the background, export and verify the policy, then upload the
+ * model to `main`. Each step is one call.
  */
 import type { JobMessage } from "../contract/index.js";
 import { parseTrainingParams } from "../contract/index.js";
+import { exportTrainedPolicy } from "../export/export-trained-policy.js";
 import { CheckpointUploads } from "../hub/checkpoint-uploads.js";
 import { uploadFinalModel } from "../hub/upload-final-model.js";
 import { resolveUploadTarget } from "../hub/upload-target.js";
@@ -84,10 +86,21 @@ export async function runJob(params: RunJobParams): Promise<void> {
     return;
   }
 
+  const exported = await exportTrainedPolicy({
+    checkpointDir: trained.lastCheckpointDir,
+    batch: trained.sampleBatch,
+  });
+  log.info("policy exported", {
+    onnxPath: exported.onnxPath,
+    maxAbsDiff: exported.verification.maxAbsDiff,
+    durationMs: Math.round(exported.durationMs),
+  });
+
   await uploads.drain();
   const uploaded = await uploadFinalModel({
     target,
     outputDir: params.outputDir,
+    onnxPath: exported.onnxPath,
     job,
     checkpointDir: trained.lastCheckpointDir,
     signal: params.signal,

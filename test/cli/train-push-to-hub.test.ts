@@ -40,7 +40,14 @@ describe("robotrain train --push-to-hub", () => {
       assert.ok(branch?.files.get("model.safetensors")?.content.equals(await readFile(weights)));
     }
     const main = hub.store.resolve(repo, "main");
-    for (const path of ["README.md", "config.json", "model.safetensors", "loss_curve.png"]) {
+    const files = [
+      "README.md",
+      "config.json",
+      "model.safetensors",
+      "loss_curve.png",
+      "policy.onnx",
+    ];
+    for (const path of files) {
       assert.ok(main?.files.has(path), `main lacks ${path}`);
     }
   });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, readlink, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -80,6 +80,25 @@ describe("robotrain train, the embedded default job", () => {
     assert.deepEqual(ours.sort(), renamed.sort());
   });
 
+  test("writes LeRobot v0.4's processor files beside, with the stats the weights hold", async () => {
+    const model = join(outputDir, "checkpoints", "000040", "pretrained_model");
+    const files = await readdir(model);
+    assert.ok(
+      files.includes("policy_preprocessor.json") && files.includes("policy_postprocessor.json"),
+    );
+    const normalizer = files.find((file) => file.endsWith("_normalizer_processor.safetensors"));
+    assert.ok(normalizer, files.join(", "));
+
+    const weights = (await readSafetensors(join(model, "model.safetensors"))).tensors;
+    const stats = (await readSafetensors(join(model, normalizer))).tensors;
+    for (const [flat, buffer] of [
+      ["observation.state.mean", "normalize_inputs.buffer_observation_state.mean"],
+      ["action.std", "normalize_targets.buffer_action.std"],
+    ] as const) {
+      assert.ok(stats.get(flat)?.bytes.equals(weights.get(buffer)!.bytes), flat);
+    }
+  });
+
   test("writes a train_config.json that reproduces the run", async () => {
     const config = JSON.parse(await readFile(join(outputDir, "train_config.json"), "utf8"));
     assert.equal(config.model_type, "ACT");
@@ -92,6 +111,15 @@ describe("robotrain train, the embedded default job", () => {
       config.param_groups.map((group: { name: string }) => group.name),
       ["policy", "backbone"],
     );
+  });
+
+  test("exports the policy to ONNX, verified on the dataset's samples", async () => {
+    const report = JSON.parse(
+      await readFile(join(outputDir, "export", "policy.onnx.verification.json"), "utf8"),
+    );
+    assert.equal(report.passed, true);
+    assert.ok(report.maxAbsDiff < 1e-4, String(report.maxAbsDiff));
+    assert.ok(report.inputSets.some((set: { name: string }) => set.name === "dataset samples"));
   });
 
   test("draws the run's losses into loss_curve.png", async () => {
@@ -114,6 +142,7 @@ describe("robotrain train, the embedded default job", () => {
       "frame cache built",
       "training planned",
       "trainer ready",
+      "policy exported",
       "job succeeded",
     ]);
     assert.match(

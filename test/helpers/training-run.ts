@@ -23,7 +23,8 @@ export async function writeTrainingRun(outputDir: string, options: TrainingRunOp
     hiddenDim: 8,
     device: "cpu",
   });
-  const policyConfig = { type: "act", chunk_size: 4, n_action_steps: 4, optimizer_lr: 1e-4 };
+  // The MLP's config: the fields the model card shows, without ACT's features.
+  const policyConfig = { type: "mlp", chunk_size: 4, n_action_steps: 4, optimizer_lr: 1e-4 };
   for (const step of options.checkpointSteps) {
     const sampler = { samples_drawn: step * 8, epoch_size: 1200, batch_size: 8, seed: 0 };
     await writeCheckpoint({ outputDir, step, trainer, policyConfig, sampler });

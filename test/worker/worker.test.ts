@@ -180,9 +180,18 @@ describe("robotrain worker", () => {
       assert.ok(hub.store.resolve(repo, branch)?.files.has("model.safetensors"), branch);
     }
     const main = hub.store.resolve(repo, "main");
-    for (const path of ["README.md", "config.json", "model.safetensors", "train_config.json"]) {
+    for (const path of [
+      "README.md",
+      "config.json",
+      "model.safetensors",
+      "train_config.json",
+      "policy.onnx",
+      "policy_preprocessor.json",
+    ]) {
       assert.ok(main?.files.has(path), `main lacks ${path}`);
     }
+    const card = main?.files.get("README.md")?.content.toString() ?? "";
+    assert.match(card, /differ from the trained model's by at most \d\.\d\de-\d+/);
     assert.equal(await messagesIn(broker.config.jobQueue), 0);
   });
 
