@@ -18,6 +18,8 @@ export interface FetchModelFilesParams extends RetryParams {
   repoId: string;
   /** Repo-relative paths of the files wanted; each must exist. */
   files: string[];
+  /** Also fetches the files of the commit this accepts, if there are any. */
+  alsoFiles?: (path: string) => boolean;
   /** Branch, tag or commit sha. @default "main" */
   revision?: string;
   /** @default process.env.HF_ENDPOINT, else https://huggingface.co */
@@ -126,7 +128,10 @@ export async function fetchModelFiles(
     );
   }
 
-  for (const path of params.files) {
+  const extra = [...listed.keys()].filter(
+    (path) => !params.files.includes(path) && params.alsoFiles?.(path),
+  );
+  for (const path of [...params.files, ...extra]) {
     const file = listed.get(path) as ListedFile;
     if (await cache.hasSnapshotFile(commit, path)) continue;
     if (!(await cache.hasBlob(file.etag))) {

@@ -50,23 +50,25 @@ export interface DatasetSetupParams extends Omit<LoadDatasetParams, "source"> {
 }
 
 export async function prepareDatasetTraining(params: DatasetSetupParams): Promise<TrainingSetup> {
-  const { dataset: source, act, steps, batchSize, seed, device, onLoaded, ...loadParams } = params;
-  const { initFrom, ...datasetParams } = loadParams;
-  const hub = {
-    hubUrl: loadParams.hubUrl,
-    cacheDir: loadParams.cacheDir,
-    retries: loadParams.retries,
-    retryDelayMs: loadParams.retryDelayMs,
-    sleep: loadParams.sleep,
-    signal: loadParams.signal,
-    fetch: loadParams.fetch,
-  };
-
   // Everything that can be refused is, before the dataset is fetched.
+  const hub = hubParams(params);
   const pretrained =
-    initFrom === undefined
+    params.initFrom === undefined
       ? undefined
-      : await readPretrainedPolicy(initFrom, { ...hub, accessToken: loadParams.accessToken });
+      : await readPretrainedPolicy(params.initFrom, { ...hub, accessToken: params.accessToken });
+  try {
+    return await setUp(params, pretrained);
+  } finally {
+    await pretrained?.cleanUp();
+  }
+}
+
+async function setUp(
+  params: DatasetSetupParams,
+  pretrained: PretrainedPolicy | undefined,
+): Promise<TrainingSetup> {
+  const { dataset: source, act, steps, batchSize, seed, device, onLoaded, ...loadParams } = params;
+  const { initFrom: _initFrom, ...datasetParams } = loadParams;
   const config = actConfigOf(act, pretrained);
   backboneWeightsSource(config, 1);
 
@@ -84,23 +86,7 @@ export async function prepareDatasetTraining(params: DatasetSetupParams): Promis
     seed,
     device,
   });
-  if (pretrained) {
-    // LeRobot's fine-tuning keeps the pretrained normalization stats with the weights.
-    // Limitation: v0.4 pretrained_models (stats in processor files) are not read — only the
-    // v0.3 layout is; the strict load fails naming the missing normalize_* keys; a reader of
-    // the processor files would lift it.
-    await trainer.loadSafetensors(pretrained.weightsPath).catch((error: unknown) => {
-      throw new PretrainedPolicyError(pretrained.source, String((error as Error).message), error);
-    });
-  } else {
-    const weights = backboneWeightsSource(config, dataset.cameras.length);
-    if (weights) {
-      const path = await fetchBackboneWeights({ ...hub, source: weights });
-      await trainer.loadBackboneSafetensors(path).catch((error: unknown) => {
-        throw new TrainerSetupError(error);
-      });
-    }
-  }
+  await loadStartingWeights(trainer, config, pretrained, dataset.cameras.length, hubParams(params));
 
   const { frames } = dataset;
   const sampler = new BatchSampler(
@@ -128,6 +114,35 @@ export async function prepareDatasetTraining(params: DatasetSetupParams): Promis
       cameras: dataset.cameras.map((camera) => camera.key),
     },
   };
+}
+
+/** The pretrained policy's weights, or ImageNet's for the backbone, or none (random). */
+async function loadStartingWeights(
+  trainer: NativeTrainer,
+  config: ActConfig,
+  pretrained: PretrainedPolicy | undefined,
+  cameras: number,
+  hub: ReturnType<typeof hubParams>,
+): Promise<void> {
+  if (pretrained) {
+    // LeRobot's fine-tuning keeps the pretrained normalization stats with the weights.
+    await trainer.loadSafetensors(pretrained.weightsPath).catch((error: unknown) => {
+      throw new PretrainedPolicyError(pretrained.source, String((error as Error).message), error);
+    });
+    return;
+  }
+  const weights = backboneWeightsSource(config, cameras);
+  if (!weights) return;
+  const path = await fetchBackboneWeights({ ...hub, source: weights });
+  await trainer.loadBackboneSafetensors(path).catch((error: unknown) => {
+    throw new TrainerSetupError(error);
+  });
+}
+
+/** How the job reaches the Hub, for what it fetches beside the dataset. */
+function hubParams(params: DatasetSetupParams) {
+  const { hubUrl, cacheDir, retries, retryDelayMs, sleep, signal, fetch } = params;
+  return { hubUrl, cacheDir, retries, retryDelayMs, sleep, signal, fetch };
 }
 
 /**

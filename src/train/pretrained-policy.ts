@@ -1,23 +1,34 @@
 /**
  * A LeRobot ACT `pretrained_model` a job starts from (fine-tuning): a folder on this machine
- * (the `pretrained_model` itself, or a checkpoint folder holding one) or a Hub model id, read
- * as its `config.json` and the path of its `model.safetensors`.
+ * (the `pretrained_model` itself, a checkpoint folder holding one, or a run's output) or a Hub
+ * model id, read as its `config.json` and the state dict the native core loads. Both LeRobot
+ * generations are read: v0.3 keeps the normalization stats in `model.safetensors`, v0.4 in its
+ * processor files, from which the same state dict is put together.
  */
-import { readFile, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { hubRepoIdProblem } from "../contract/hub-repo-id.js";
 import { RobotrainError } from "../errors.js";
+import { findPretrainedModel } from "../export/checkpoint-folder.js";
+import { CheckpointReadError } from "../export/export-errors.js";
 import { fetchModelFiles } from "../hub/fetch-model-files.js";
 import type { RetryParams } from "../hub/retry-transient.js";
+import { readSafetensors } from "../safetensors/read-safetensors.js";
 import { ACT_CONFIG_KEYS, type PolicyFeatures } from "./act-config.js";
 import type { ActConfig } from "./addon.js";
+import { PREPROCESSOR } from "./lerobot-processor-files.js";
+import { readLerobotV04Model, writeV03Weights } from "./read-lerobot-v04-model.js";
 
 export interface PretrainedPolicy extends PolicyFeatures {
   /** As the job named it. */
   source: string;
   /** Its ACT fields, as its config.json gives them. */
   act: Partial<ActConfig>;
+  /** A v0.3 model.safetensors: the weights and the normalization buffers. */
   weightsPath: string;
+  /** Removes what reading it left behind (the v0.3 weights put together from a v0.4 model). */
+  cleanUp(): Promise<void>;
 }
 
 /** A starting point that is not a LeRobot ACT pretrained_model. */
@@ -32,6 +43,9 @@ export class PretrainedPolicyError extends RobotrainError {
 }
 
 const FILES = ["config.json", "model.safetensors"];
+/** v0.4's processor pipelines and their state files. */
+const isProcessorFile = (path: string) =>
+  /^policy_[a-z_]*processor[\w.-]*\.(json|safetensors)$/.test(path);
 
 export interface ReadPretrainedParams extends RetryParams {
   hubUrl?: string;
@@ -73,40 +87,55 @@ export async function readPretrainedPolicy(
     act,
     inputFeatures: inputs as PolicyFeatures["inputFeatures"],
     outputFeatures: outputs as PolicyFeatures["outputFeatures"],
-    weightsPath: join(dir, "model.safetensors"),
+    ...(await v03Weights(source, dir)),
   };
 }
 
 /** The folder holding config.json and model.safetensors: found here, or fetched. */
 async function pretrainedFolder(source: string, params: ReadPretrainedParams): Promise<string> {
-  for (const dir of [source, join(source, "pretrained_model")]) {
-    const found = await Promise.all(FILES.map((file) => isFile(join(dir, file))));
-    if (found.every(Boolean)) return resolve(dir);
-  }
-  if (await isFolder(source)) {
-    throw new PretrainedPolicyError(
-      source,
-      "the folder holds no config.json and model.safetensors (nor a pretrained_model/ with them)",
+  try {
+    return await findPretrainedModel(source);
+  } catch (error) {
+    if (!(error instanceof CheckpointReadError)) throw error;
+    const isFolder = await stat(source).then(
+      (found) => found.isDirectory(),
+      () => false,
     );
+    if (isFolder) throw new PretrainedPolicyError(source, error.message, error);
   }
   const problem = hubRepoIdProblem(source);
   if (problem !== undefined) {
     throw new PretrainedPolicyError(source, `it is no folder here, and ${problem}`);
   }
-  const fetched = await fetchModelFiles({ ...params, repoId: source, files: FILES });
+  const fetched = await fetchModelFiles({
+    ...params,
+    repoId: source,
+    files: FILES,
+    alsoFiles: isProcessorFile,
+  });
   return fetched.root;
 }
 
-function isFile(path: string): Promise<boolean> {
-  return stat(path).then(
-    (found) => found.isFile(),
+/** v0.3's weights as they are; v0.4's with the stats of its processor files put back in. */
+async function v03Weights(
+  source: string,
+  dir: string,
+): Promise<Pick<PretrainedPolicy, "weightsPath" | "cleanUp">> {
+  const weightsPath = join(dir, "model.safetensors");
+  const keys = [...(await readSafetensors(weightsPath)).tensors.keys()];
+  const hasProcessor = await stat(join(dir, `${PREPROCESSOR}.json`)).then(
+    () => true,
     () => false,
   );
-}
+  if (keys.some((key) => key.startsWith("normalize_inputs.")) || !hasProcessor) {
+    return { weightsPath, cleanUp: async () => {} };
+  }
 
-function isFolder(path: string): Promise<boolean> {
-  return stat(path).then(
-    (found) => found.isDirectory(),
-    () => false,
-  );
+  const model = await readLerobotV04Model(dir).catch((error: unknown) => {
+    throw new PretrainedPolicyError(source, (error as Error).message, error);
+  });
+  const scratch = await mkdtemp(join(tmpdir(), "robotrain-v04-"));
+  const converted = join(scratch, "model.safetensors");
+  await writeV03Weights(converted, model.tensors);
+  return { weightsPath: converted, cleanUp: () => rm(scratch, { recursive: true, force: true }) };
 }

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { readSafetensors } from "../../src/safetensors/read-safetensors.js";
+import { writeSafetensors } from "../../src/safetensors/write-safetensors.js";
 import { HubServer } from "../helpers/hub-server.js";
 import { type CliRun, logLines, runCli } from "../helpers/run-cli.js";
 
@@ -78,6 +80,47 @@ describe("robotrain train --init-from", () => {
     assert.equal(config.chunk_size, 20);
   });
 
+  test("fine-tunes a LeRobot v0.4 pretrained_model, its stats in the processor files", async () => {
+    // v0.4's layout: the same weights without the normalization buffers, which live in the
+    // processor files' state instead.
+    const v03 = join(home, "base", "checkpoints", "000040", "pretrained_model");
+    const v04 = join(home, "v04");
+    await mkdir(v04);
+    for (const file of await readdir(v03)) {
+      if (file !== "model.safetensors") await copyFile(join(v03, file), join(v04, file));
+    }
+    const stored = (await readSafetensors(join(v03, "model.safetensors"))).tensors;
+    const weights = Object.fromEntries(
+      [...stored]
+        .filter(([key]) => !/^(normalize_inputs|normalize_targets|unnormalize_outputs)\./.test(key))
+        .map(([key, tensor]) => [
+          key,
+          { data: new Float32Array(new Uint8Array(tensor.bytes).buffer), shape: tensor.shape },
+        ]),
+    );
+    await writeSafetensors(join(v04, "model.safetensors"), weights);
+
+    const output = join(home, "from-v04");
+    const run = await runCli(
+      [
+        "train",
+        "--dataset",
+        dataset,
+        "--init-from",
+        v04,
+        "--steps",
+        "3",
+        "--batch-size",
+        "8",
+      ].concat([...CPU, "--output", output]),
+      { env, timeoutMs: 300_000 },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const base = await lossesOf(join(home, "base"));
+    const tuned = await lossesOf(output);
+    assert.ok(mean(tuned) < mean(base.slice(0, 3)) / 2, `began at ${tuned}`);
+  });
+
   test("fine-tunes a Hub model id, fetched from HF_ENDPOINT", async () => {
     const output = join(home, "from-hub");
     const run = await runCli(
@@ -126,6 +169,6 @@ describe("robotrain train --init-from", () => {
       { env },
     );
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /holds no config\.json and model\.safetensors/);
+    assert.match(run.stderr, /cannot start from .*: .*no pretrained_model found there/);
   });
 });
