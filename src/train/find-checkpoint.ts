@@ -47,7 +47,9 @@ export async function findNewestCheckpoint(
 export async function removeUnfinishedCheckpoints(outputDir: string): Promise<void> {
   const checkpoints = join(outputDir, "checkpoints");
   const names = await readdir(checkpoints).catch(() => [] as string[]);
-  for (const name of names.filter((entry) => /^\.(\d+\.partial|last)-\d+$/.test(entry))) {
+  for (const name of names.filter((entry) =>
+    /^\.(\d+\.(partial|replaced)|last)-\d+$/.test(entry),
+  )) {
     await rm(join(checkpoints, name), { recursive: true, force: true });
   }
 }

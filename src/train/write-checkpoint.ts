@@ -62,9 +62,16 @@ export async function writeCheckpoint(params: CheckpointParams): Promise<Checkpo
   await params.trainer.saveTrainingState(state);
   await writeFile(join(state, SAMPLER_STATE), `${JSON.stringify(params.sampler, null, 2)}\n`);
 
-  await rm(final, { recursive: true, force: true });
+  // A checkpoint of this step written before is moved aside whole, never deleted in place, so a
+  // crash at any moment leaves the old one or the new one under the step's name.
+  const replaced = join(checkpoints, `.${name}.replaced-${process.pid}`);
+  const hadOne = await rename(final, replaced).then(
+    () => true,
+    () => false,
+  );
   await rename(partial, final);
   await pointLastAt(checkpoints, name);
+  if (hadOne) await rm(replaced, { recursive: true, force: true });
   return { dir: final, step: params.step };
 }
 
