@@ -58,6 +58,14 @@ export function createSystemdNotifier(params: SystemdNotifierParams = {}): Syste
   const send = (notification: Notification): Promise<void> =>
     new Promise((resolve) => {
       let stderr = "";
+      let done = false;
+      const finish = (failure?: string) => {
+        // A child that cannot start reports "error" and then "close": count it once.
+        if (done) return;
+        done = true;
+        if (failure !== undefined) fail(failure);
+        resolve();
+      };
       const fail = (reason: string) => {
         failures += 1;
         // The first failure says why; later ones would repeat it every watchdog interval.
@@ -80,20 +88,16 @@ export function createSystemdNotifier(params: SystemdNotifierParams = {}): Syste
         });
         child.on("error", (error) => {
           clearTimeout(timer);
-          fail(`${command}: ${error.message}`);
-          resolve();
+          finish(`${command}: ${error.message}`);
         });
         child.on("close", (code, signal) => {
           clearTimeout(timer);
-          if (code !== 0) {
-            const detail = stderr.trim() || (signal ? `killed by ${signal}` : `exit ${code}`);
-            fail(`${command} ${notification.assignments.join(" ")}: ${detail}`);
-          }
-          resolve();
+          if (code === 0) return finish();
+          const detail = stderr.trim() || (signal ? `killed by ${signal}` : `exit ${code}`);
+          finish(`${command} ${notification.assignments.join(" ")}: ${detail}`);
         });
       } catch (error) {
-        fail(`${command}: ${error instanceof Error ? error.message : String(error)}`);
-        resolve();
+        finish(`${command}: ${error instanceof Error ? error.message : String(error)}`);
       }
     });
 

@@ -97,6 +97,7 @@ describe("systemd notifications", () => {
     assert.equal(lines.length, 1, "the same failure is logged once, not at every notification");
     assert.equal(lines[0]?.msg, "systemd notification failed");
     assert.equal(lines[0]?.notification, "ready");
+    assert.equal(lines[0]?.failures, 1);
     assert.match(String(lines[0]?.reason), /ENOENT/);
   });
 
