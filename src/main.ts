@@ -16,6 +16,7 @@ import { workerCommand } from "./cli/worker-command.js";
 import { RequestValidationError } from "./contract/index.js";
 import { CODEBASE_VERSIONS } from "./dataset/lerobot-info.js";
 import { RobotrainError, UsageError } from "./errors.js";
+import { LOG_FORMATS } from "./log.js";
 
 const program = new Command("robotrain")
   .description("Train robot policies from LeRobot datasets: one-shot, or as a RabbitMQ worker")
@@ -69,6 +70,12 @@ program
   .option(
     "--device <device>",
     "where to train: auto, cpu, cuda or cuda:<index> (default: $ROBOTRAIN_DEVICE or auto)",
+  )
+  .addOption(
+    new Option(
+      "--log-format <format>",
+      "json lines, or pretty for a terminal (default: $ROBOTRAIN_LOG_FORMAT or json)",
+    ).choices(LOG_FORMATS),
   )
   .action(workerCommand);
 

@@ -2,19 +2,22 @@
  * `robotrain worker`: the daemon. It runs until SIGTERM or SIGINT, then stops taking jobs,
  * checkpoints the running one, requeues its delivery and exits 0.
  */
-import { createLogger } from "../log.js";
+import { createLogger, type LogFormat } from "../log.js";
+import { startWorkerOps } from "../ops/worker-ops.js";
 import { Worker } from "../worker/worker.js";
 import { workerConfig } from "../worker/worker-config.js";
 
 export interface WorkerOptions {
   device?: string;
+  logFormat?: LogFormat;
 }
 
 export async function workerCommand(options: WorkerOptions): Promise<void> {
   const config = workerConfig();
   if (options.device) config.device = options.device;
-  const log = createLogger();
-  const worker = new Worker({ config, log });
+  const log = createLogger({ format: options.logFormat });
+  const ops = await startWorkerOps({ log, device: config.device });
+  const worker = new Worker({ config, log, observer: ops });
 
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -24,7 +27,12 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   });
-  await worker.start();
-  log.info("worker ready", { home: config.home, device: config.device });
-  await stopped;
+  try {
+    await worker.start();
+    ops.ready();
+    log.info("worker ready", { home: config.home, device: config.device });
+    await stopped;
+  } finally {
+    await ops.close();
+  }
 }

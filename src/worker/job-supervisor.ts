@@ -36,7 +36,10 @@ export interface JobRun {
 }
 
 export function startJobProcess(params: StartJobParams): JobRun {
-  const child = fork(JOB_PROCESS, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(JOB_PROCESS, [], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: childEnvironment(),
+  });
   let ending: JobOutcome | undefined;
 
   child.on("message", (message: FromJobProcess) => {
@@ -78,6 +81,15 @@ export function startJobProcess(params: StartJobParams): JobRun {
       child.kill("SIGKILL");
     },
   };
+}
+
+/**
+ * The worker's environment, but JSON logs always (the journal reads them as the worker's own)
+ * and nothing of systemd's: only the worker talks to systemd.
+ */
+function childEnvironment(): NodeJS.ProcessEnv {
+  const { NOTIFY_SOCKET: _socket, WATCHDOG_USEC: _usec, WATCHDOG_PID: _pid, ...env } = process.env;
+  return { ...env, ROBOTRAIN_LOG_FORMAT: "json" };
 }
 
 function send(child: ChildProcess, message: ToJobProcess): void {

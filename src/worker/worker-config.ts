@@ -5,6 +5,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
+import { readRetentionDays, readStopGraceSeconds } from "../ops/worker-timing.js";
 import { type BrokerConfig, brokerConfig } from "../queue/broker-config.js";
 
 export interface WorkerConfig {
@@ -33,8 +34,8 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig
     broker: brokerConfig(env),
     home: env.ROBOTRAIN_HOME || join(homedir(), ".robotrain"),
     device: env.ROBOTRAIN_DEVICE || "auto",
-    stopGraceMs: numberSetting(env, "ROBOTRAIN_STOP_GRACE_SECONDS", 120) * 1000,
-    retentionMs: numberSetting(env, "ROBOTRAIN_RETENTION_DAYS", 7) * 86_400_000,
+    stopGraceMs: readStopGraceSeconds(env) * 1000,
+    retentionMs: readRetentionDays(env) * 86_400_000,
     minFreeBytes: numberSetting(env, "ROBOTRAIN_MIN_FREE_GB", 10) * 2 ** 30,
     maxMessageBytes: numberSetting(env, "ROBOTRAIN_MAX_MESSAGE_BYTES", 1 << 20),
     progressEverySteps: numberSetting(env, "ROBOTRAIN_PROGRESS_EVERY_STEPS", 50),

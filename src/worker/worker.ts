@@ -12,6 +12,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib";
 import type { JobMessage } from "../contract/index.js";
 import type { Logger } from "../log.js";
+import type { WorkerOps } from "../ops/worker-ops.js";
 import { redactUrl } from "../queue/broker-config.js";
 import { connectBroker } from "../queue/connect.js";
 import { parseControlMessage } from "../queue/control-message.js";
@@ -35,9 +36,21 @@ interface CurrentJob {
   lastProgress: { step: number; atMs: number };
 }
 
+/** What operators see (metrics, health, systemd), told of every change of the worker's state. */
+export type WorkerObserver = Pick<
+  WorkerOps,
+  | "brokerConnected"
+  | "brokerDisconnected"
+  | "jobStarted"
+  | "jobProgress"
+  | "jobFinished"
+  | "stopping"
+>;
+
 export interface WorkerParams {
   config: WorkerConfig;
   log: Logger;
+  observer?: WorkerObserver;
 }
 
 const MAX_RECONNECT_DELAY_MS = 30_000;
@@ -46,6 +59,7 @@ export class Worker {
   private readonly config: WorkerConfig;
   private readonly log: Logger;
   private readonly store: JobStore;
+  private readonly observer?: WorkerObserver;
   private connection?: ChannelModel;
   private channel?: ConfirmChannel;
   private consumerTag?: string;
@@ -59,6 +73,7 @@ export class Worker {
     this.config = params.config;
     this.log = params.log;
     this.store = new JobStore(params.config.home);
+    this.observer = params.observer;
   }
 
   /** Connects, declares the topology and starts taking jobs. */
@@ -74,6 +89,7 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.observer?.stopping();
     this.log.info("worker stopping", { graceMs: this.config.stopGraceMs });
     await this.stopConsuming();
 
@@ -115,6 +131,7 @@ export class Worker {
     channel.on("error", () => {});
     channel.on("close", () => this.onChannelLost(connection, channel));
     this.warnOfConsumerTimeout(connection);
+    this.observer?.brokerConnected();
     this.log.info("worker connected", { broker: redactUrl(broker.url), queue: broker.jobQueue });
 
     if (!this.current) await this.consume(channel);
@@ -178,6 +195,7 @@ export class Worker {
     this.channel = undefined;
     this.consumerTag = undefined;
     if (this.stopping) return;
+    this.observer?.brokerDisconnected();
     this.log.error("broker connection lost", { error: error?.message ?? "closed" });
     this.reconnecting ??= this.reconnect().finally(() => {
       this.reconnecting = undefined;
@@ -239,6 +257,7 @@ export class Worker {
     if ("rejection" in read) {
       const { reason, detail, trainingId } = read.rejection;
       this.log.error("job rejected", { jobId: trainingId ?? null, reason });
+      this.observer?.jobFinished(trainingId ?? 0, "dead_lettered");
       if (trainingId !== undefined) {
         await this.publish(channel, { training_id: trainingId, kind: "failed", message: reason });
       }
@@ -295,6 +314,7 @@ export class Worker {
     log: Logger,
   ): Promise<void> {
     await this.store.write(job.training_id, "running");
+    this.observer?.jobStarted(job.training_id);
     log.info("job running", { modelType: job.model_type, dataset: job.dataset_name });
     await this.publish(channel, {
       training_id: job.training_id,
@@ -338,6 +358,7 @@ export class Worker {
     const channel = delivery?.channel ?? this.channel;
 
     if (outcome.kind === "succeeded") {
+      this.observer?.jobFinished(id, "succeeded");
       await this.store.write(id, "succeeded", { repo_url: outcome.repoUrl });
       log.info("job succeeded", {
         steps: outcome.steps,
@@ -353,6 +374,7 @@ export class Worker {
       });
       delivery?.channel.ack(delivery.message);
     } else if (outcome.kind === "canceled") {
+      this.observer?.jobFinished(id, "canceled");
       await this.store.write(id, "canceled");
       log.info("job canceled", { step: outcome.step });
       await this.publish(channel, {
@@ -363,6 +385,7 @@ export class Worker {
       });
       delivery?.channel.ack(delivery.message);
     } else if (outcome.kind === "stopped") {
+      this.observer?.jobFinished(id, "requeued");
       log.info("job requeued", { step: outcome.step, reason: "worker stopping" });
       delivery?.channel.nack(delivery.message, false, true);
     } else {
@@ -382,6 +405,7 @@ export class Worker {
     const attempt = deliveryAttempt(delivery?.message);
     const lastTry = attempt >= this.config.broker.deliveryLimit;
     if (failure.retryable && !lastTry && delivery) {
+      this.observer?.jobFinished(job.training_id, "requeued");
       log.warn("job failed, will retry", { error: failure.message, attempt });
       await this.requeueLater(delivery.channel, delivery.message, attempt);
       return;
@@ -390,6 +414,7 @@ export class Worker {
     const reason = failure.retryable
       ? `${failure.message} (gave up after ${attempt} deliveries)`
       : failure.message;
+    this.observer?.jobFinished(job.training_id, "failed");
     await this.store.write(job.training_id, "failed", { message: reason });
     log.error("job failed", { error: reason, errorName: failure.name, attempt });
     const channel = delivery?.channel ?? this.channel;
@@ -440,6 +465,12 @@ export class Worker {
 
     if (report.type === "progress") {
       const { progress } = report;
+      this.observer?.jobProgress(job.training_id, {
+        step: progress.step,
+        totalSteps: progress.totalSteps,
+        samplesPerSecond: progress.samplesPerSecond,
+        loss: progress.loss,
+      });
       const now = Date.now();
       const { step: lastStep, atMs } = current.lastProgress;
       const due =

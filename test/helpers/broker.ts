@@ -36,13 +36,15 @@ export async function openTestBroker(deliveryLimit = 3): Promise<TestBroker> {
   }
 
   const cleanup = async () => {
-    const channel = await connection.createChannel();
+    // A connection of its own: a test that restarted the broker has lost the shared one.
+    const cleaner = await amqp.connect(TEST_AMQP_URL, { timeout: 5000 });
+    const channel = await cleaner.createChannel();
     for (const queue of [config.jobQueue, config.deadQueue]) await channel.deleteQueue(queue);
     for (const exchange of [config.deadExchange, config.eventsExchange, config.controlExchange]) {
       await channel.deleteExchange(exchange);
     }
-    await channel.close();
-    await connection.close();
+    await cleaner.close();
+    await connection.close().catch(() => {});
   };
   return { prefix, config, env, connection, cleanup };
 }

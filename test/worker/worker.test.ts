@@ -4,68 +4,40 @@
  * dead-lettered; cancel, SIGTERM and SIGKILL handled as the daemon must.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, readlink, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { buildJobMessage, parseTrainingRequest } from "../../src/contract/index.js";
-import { writeSampleDataset } from "../../src/dataset/sample/write-sample-dataset.js";
 import { followEvents } from "../../src/queue/follow-events.js";
 import type { JobEvent } from "../../src/queue/job-event.js";
-import { publishJob } from "../../src/queue/publish-job.js";
 import { DETAIL_HEADER, REASON_HEADER } from "../../src/worker/dead-letter.js";
-import { openTestBroker, type TestBroker } from "../helpers/broker.js";
-import { HubServer } from "../helpers/hub-server.js";
+import type { TestBroker } from "../helpers/broker.js";
+import type { HubServer } from "../helpers/hub-server.js";
 import { runCli } from "../helpers/run-cli.js";
+import {
+  openWorkerFixture,
+  USER_SECRET,
+  WORKER_TOKEN,
+  type WorkerFixture,
+} from "../helpers/worker-fixture.js";
 import { startWorker, type WorkerProcess } from "../helpers/worker-process.js";
 
-const TOKEN = "hf_workertokenthatmustneverleak";
-const USER_TOKEN = "hf_usertokenthatmustneverleak";
-/** ACT small enough for a step in a fraction of a second on a CPU. */
-const SMALL_ACT = {
-  dim_model: 32,
-  n_heads: 2,
-  dim_feedforward: 64,
-  n_encoder_layers: 1,
-  n_vae_encoder_layers: 1,
-  chunk_size: 10,
-  n_action_steps: 10,
-  latent_dim: 4,
-  pretrained_backbone_weights: null,
-};
+const TOKEN = WORKER_TOKEN;
+const USER_TOKEN = USER_SECRET;
 
 describe("robotrain worker", () => {
+  let fixture: WorkerFixture;
   let broker: TestBroker;
   let hub: HubServer;
   let home: string;
   let env: NodeJS.ProcessEnv;
+  let submit: WorkerFixture["submit"];
   const events: JobEvent[] = [];
   let stopEvents: () => Promise<void>;
   let worker: WorkerProcess | undefined;
 
   before(async () => {
-    broker = await openTestBroker(3);
-    hub = await HubServer.start();
-    hub.grantWrite(TOKEN, ["lab"]);
-    home = await mkdtemp(join(tmpdir(), "robotrain-worker-"));
-    const dataset = join(home, "reach");
-    await writeSampleDataset({
-      output: dataset,
-      episodes: 4,
-      framesPerEpisode: 30,
-      version: "v2.1",
-    });
-    await hub.addRepo({ type: "dataset", id: "lab/reach", folder: dataset });
-    env = {
-      ...broker.env,
-      ROBOTRAIN_HOME: join(home, "worker"),
-      HF_ENDPOINT: hub.url,
-      HF_TOKEN: TOKEN,
-      HF_HUB_CACHE: join(home, "hf"),
-      ROBOTRAIN_MIN_FREE_GB: "0",
-      ROBOTRAIN_PROGRESS_EVERY_STEPS: "1",
-      ROBOTRAIN_RETRY_DELAY_SECONDS: "0.1",
-    };
+    fixture = await openWorkerFixture(3);
+    ({ broker, hub, home, env, submit } = fixture);
     const follower = followEvents({
       connection: broker.connection,
       config: broker.config,
@@ -77,22 +49,8 @@ describe("robotrain worker", () => {
   after(async () => {
     worker?.killGroup();
     await stopEvents();
-    await broker.cleanup();
-    await hub.close();
-    await rm(home, { recursive: true, force: true });
+    await fixture.cleanup();
   });
-
-  async function submit(id: number, steps: number, saveFreq: number): Promise<void> {
-    const request = parseTrainingRequest({
-      model_type: "ACT",
-      dataset_name: "lab/reach",
-      model_name: `lab/reach-act-${id}`,
-      training_params: { ...SMALL_ACT, steps, batch_size: 4, save_freq: saveFreq },
-      wandb_api_key: USER_TOKEN,
-    });
-    const job = buildJobMessage(request, { trainingId: id });
-    await publishJob({ connection: broker.connection, config: broker.config, job });
-  }
 
   function eventsOf(id: number): JobEvent[] {
     return events.filter((event) => event.training_id === id);
@@ -193,6 +151,16 @@ describe("robotrain worker", () => {
     const card = main?.files.get("README.md")?.content.toString() ?? "";
     assert.match(card, /differ from the trained model's by at most \d\.\d\de-\d+/);
     assert.equal(await messagesIn(broker.config.jobQueue), 0);
+  });
+
+  test("counts jobs by outcome on its metrics endpoint, and says it is healthy", async () => {
+    const listening = await worker!.waitForLog((line) => line.msg === "metrics endpoint listening");
+    const url = String(listening.url);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /robotrain_jobs_total\{outcome="succeeded"\} 1/);
+    assert.match(metrics, /robotrain_jobs_total\{outcome="dead_lettered"\} 2/);
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200);
   });
 
   test("never lets a token into an event, a log line or an uploaded file", () => {
