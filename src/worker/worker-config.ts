@@ -27,6 +27,11 @@ export interface WorkerConfig {
   progressEveryMs: number;
   /** `ROBOTRAIN_RETRY_DELAY_SECONDS`: wait before requeueing a job that may heal; doubles. */
   retryDelayMs: number;
+  /**
+   * `ROBOTRAIN_CONSUMER_TIMEOUT_HOURS`: how long the broker lets a job's delivery go unacked,
+   * asked per consumer where the broker supports it (RabbitMQ 3.11.15 and later).
+   */
+  consumerTimeoutMs: number;
 }
 
 export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -41,6 +46,11 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig
     progressEverySteps: numberSetting(env, "ROBOTRAIN_PROGRESS_EVERY_STEPS", 50),
     progressEveryMs: 30_000,
     retryDelayMs: numberSetting(env, "ROBOTRAIN_RETRY_DELAY_SECONDS", 10) * 1000,
+    // The broker takes at most 2^31 - 1 ms (about 24 days).
+    consumerTimeoutMs: Math.min(
+      numberSetting(env, "ROBOTRAIN_CONSUMER_TIMEOUT_HOURS", 72) * 3_600_000,
+      2 ** 31 - 1,
+    ),
   };
 }
 

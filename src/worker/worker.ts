@@ -63,6 +63,7 @@ export class Worker {
   private connection?: ChannelModel;
   private channel?: ConfirmChannel;
   private consumerTag?: string;
+  private consumerArguments: Record<string, number> = {};
   private current?: CurrentJob;
   private stopping = false;
   private reconnecting?: Promise<void>;
@@ -130,7 +131,7 @@ export class Worker {
     connection.on("close", (error?: Error) => this.onConnectionLost(connection, error));
     channel.on("error", () => {});
     channel.on("close", () => this.onChannelLost(connection, channel));
-    this.warnOfConsumerTimeout(connection);
+    this.consumerArguments = this.consumerTimeoutArguments(connection);
     this.observer?.brokerConnected();
     this.log.info("worker connected", { broker: redactUrl(broker.url), queue: broker.jobQueue });
 
@@ -147,7 +148,7 @@ export class Worker {
         this.handling.add(handling);
         void handling.finally(() => this.handling.delete(handling));
       },
-      { noAck: false },
+      { noAck: false, arguments: this.consumerArguments },
     );
     this.consumerTag = consumerTag;
   }
@@ -225,19 +226,30 @@ export class Worker {
     });
   }
 
-  private warnOfConsumerTimeout(connection: ChannelModel): void {
+  /**
+   * RabbitMQ closes a channel whose delivery stays unacked past its consumer timeout (30 min by
+   * default), and trainings last longer. From 3.11.15 a consumer may ask for its own timeout;
+   * before that only the broker's configuration can raise it, which the log says.
+   */
+  private consumerTimeoutArguments(connection: ChannelModel): Record<string, number> {
     const properties = (connection as unknown as { connection?: { serverProperties?: object } })
       .connection?.serverProperties as { version?: string } | undefined;
     const version = properties?.version ?? "";
-    const [major = 0, minor = 0] = version.split(".").map(Number);
-    if (major > 3 || (major === 3 && minor >= 12)) return;
+    const [major = 0, minor = 0, patch = 0] = version.split(".").map(Number);
+    const supported = major > 3 || (major === 3 && (minor > 11 || (minor === 11 && patch >= 15)));
+    if (supported) return { "x-consumer-timeout": this.config.consumerTimeoutMs };
+
+    // Limitation: before RabbitMQ 3.11.15 a job longer than consumer_timeout loses its delivery
+    // and another worker may train it too — only the broker's configuration can raise that
+    // timeout; it is said here, at start, and when the channel closes.
     this.log.warn("broker may time out long jobs", {
       brokerVersion: version,
       hint:
-        "RabbitMQ before 3.12 has no per-queue consumer timeout: a job longer than the broker's " +
+        "RabbitMQ before 3.11.15 has no per-consumer timeout: a job longer than the broker's " +
         "consumer_timeout (30 min by default) loses its delivery; set consumer_timeout in " +
-        "rabbitmq.conf above the longest job",
+        "rabbitmq.conf above the longest job, or upgrade the broker",
     });
+    return {};
   }
 
   // ---- One delivery ---------------------------------------------------------------------------
@@ -452,6 +464,8 @@ export class Worker {
       return;
     }
     // Not running here: whichever worker the job reaches acks it as canceled.
+    // Limitation: a worker started after the cancel does not know of it — cancels are not kept
+    // by the broker; a shared record of canceled ids (a retained control queue) would lift it.
     const state = await this.store.read(trainingId);
     if (!state || state.status === "running") await this.store.write(trainingId, "canceled");
     this.log.info("job cancel recorded", { jobId: trainingId });
