@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/act/act_config_json.h"
+#include "core/cuda_memory.h"
 #include "core/device.h"
 #include "core/json.h"
 #include "core/trainer.h"
@@ -24,6 +25,7 @@ namespace {
 
 using robotrain::Batch;
 using robotrain::NamedTensors;
+using robotrain::StepMemory;
 using robotrain::StepResult;
 using robotrain::TraceOptions;
 using robotrain::Trainer;
@@ -190,6 +192,8 @@ TrainerConfig config_from(const Napi::Object& object) {
   }
   Napi::Value device = object.Get("device");
   if (!device.IsUndefined()) config.device = device.ToString().Utf8Value();
+  Napi::Value precision = object.Get("precision");
+  if (!precision.IsUndefined()) config.precision = as_string(precision, "config.precision");
   return config;
 }
 
@@ -299,6 +303,16 @@ Napi::Object step_to_js(const Napi::Env& env, const StepResult& result) {
   return object;
 }
 
+Napi::Object step_memory_to_js(const Napi::Env& env, const StepMemory& memory) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("peakBytes", Napi::Number::New(env, static_cast<double>(memory.peak_bytes)));
+  object.Set("optimizerStateBytes",
+             Napi::Number::New(env, static_cast<double>(memory.optimizer_state_bytes)));
+  object.Set("availableBytes", Napi::Number::New(env, static_cast<double>(memory.available_bytes)));
+  object.Set("totalBytes", Napi::Number::New(env, static_cast<double>(memory.total_bytes)));
+  return object;
+}
+
 // ---- Calls off the JavaScript thread -------------------------------------------------------
 
 // Runs one trainer call on the libuv thread pool and settles a promise with its result.
@@ -356,9 +370,12 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                            InstanceMethod<&TrainerWrap::LoadSafetensors>("loadSafetensors"),
                            InstanceMethod<&TrainerWrap::SaveSafetensors>("saveSafetensors"),
                            InstanceMethod<&TrainerWrap::StateDict>("stateDict"),
+                           InstanceMethod<&TrainerWrap::MeasureStepMemory>("measureStepMemory"),
                            InstanceAccessor<&TrainerWrap::ParamGroups>("paramGroups"),
                            InstanceAccessor<&TrainerWrap::Device>("device"),
                            InstanceAccessor<&TrainerWrap::DeviceFallback>("deviceFallback"),
+                           InstanceAccessor<&TrainerWrap::Precision>("precision"),
+                           InstanceAccessor<&TrainerWrap::PrecisionFallback>("precisionFallback"),
                            InstanceAccessor<&TrainerWrap::ParameterCount>("parameterCount"),
                            InstanceAccessor<&TrainerWrap::StepsDone>("stepsDone"),
                        });
@@ -440,6 +457,16 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
         [](Napi::Env env, const NamedTensors& tensors) { return tensors_to_js(env, tensors); });
   }
 
+  Napi::Value MeasureStepMemory(const Napi::CallbackInfo& info) {
+    HeldBatch held = batch_from(info, "measureStepMemory");
+    Batch batch = held.batch;
+    auto trainer = trainer_;
+    return queue<StepMemory>(
+        info, "measureStepMemory", std::move(held),
+        [trainer, batch]() { return trainer->measure_step_memory(batch); },
+        [](Napi::Env env, const StepMemory& memory) { return step_memory_to_js(env, memory); });
+  }
+
   Napi::Value LoadSafetensors(const Napi::CallbackInfo& info) {
     const std::string path = as_string(info[0], "loadSafetensors(path): path");
     auto trainer = trainer_;
@@ -494,6 +521,17 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     return Napi::String::New(info.Env(), reason);
   }
 
+  Napi::Value Precision(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(),
+                             robotrain::precision_name(trainer_->precision().precision));
+  }
+
+  Napi::Value PrecisionFallback(const Napi::CallbackInfo& info) {
+    const std::string& reason = trainer_->precision().fallback_reason;
+    if (reason.empty()) return info.Env().Null();
+    return Napi::String::New(info.Env(), reason);
+  }
+
   Napi::Value ParameterCount(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(trainer_->parameter_count()));
   }
@@ -538,9 +576,34 @@ Napi::Value LibtorchInfo(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// `cudaMemory(device)`: the caching allocator's figures and the device's free memory, in bytes.
+Napi::Value CudaMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = as_string(info[0], "cudaMemory(device): device");
+  robotrain::CudaMemory memory;
+  try {
+    memory = robotrain::cuda_memory(torch::Device(name));
+  } catch (const std::exception& error) {
+    throw Napi::Error::New(env, message_of(error));
+  }
+  Napi::Object result = Napi::Object::New(env);
+  const std::vector<std::pair<const char*, int64_t>> figures = {
+      {"allocatedBytes", memory.allocated_bytes},
+      {"reservedBytes", memory.reserved_bytes},
+      {"peakAllocatedBytes", memory.peak_allocated_bytes},
+      {"peakReservedBytes", memory.peak_reserved_bytes},
+      {"freeBytes", memory.free_bytes},
+      {"totalBytes", memory.total_bytes}};
+  for (const auto& [key, bytes] : figures) {
+    result.Set(key, Napi::Number::New(env, static_cast<double>(bytes)));
+  }
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", TrainerWrap::Define(env));
   exports.Set("libtorchInfo", Napi::Function::New<LibtorchInfo>(env, "libtorchInfo"));
+  exports.Set("cudaMemory", Napi::Function::New<CudaMemory>(env, "cudaMemory"));
   RegisterMappedFile(env, exports);
   return exports;
 }
