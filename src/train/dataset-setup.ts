@@ -24,8 +24,11 @@ import {
   createTrainer,
   type FeatureStats,
   type NativeTrainer,
+  type Precision,
 } from "./addon.js";
-import { planTraining } from "./plan.js";
+import type { BatchMemoryFit } from "./batch-memory-fit.js";
+import { planTraining, type TrainingPlan } from "./plan.js";
+import { probeBatchMemory } from "./probe-batch-memory.js";
 import { TrainerSetupError } from "./train-errors.js";
 import type { TrainingSetup } from "./training-setup.js";
 
@@ -37,11 +40,23 @@ export interface DatasetSetupParams extends Omit<LoadDatasetParams, "source"> {
   batchSize?: number | null;
   seed: number;
   device: string;
+  /** @default "auto" */
+  precision?: Precision;
   onLoaded?: (dataset: LoadedDataset) => void;
 }
 
 export async function prepareDatasetTraining(params: DatasetSetupParams): Promise<TrainingSetup> {
-  const { dataset: source, act, steps, batchSize, seed, device, onLoaded, ...loadParams } = params;
+  const {
+    dataset: source,
+    act,
+    steps,
+    batchSize,
+    seed,
+    device,
+    precision,
+    onLoaded,
+    ...loadParams
+  } = params;
   const dataset = await loadDataset({ source, ...loadParams });
   onLoaded?.(dataset);
 
@@ -55,8 +70,6 @@ export async function prepareDatasetTraining(params: DatasetSetupParams): Promis
     ...act,
   };
   const features = policyFeatures(dataset);
-  const plan = planTraining({ batchSize, steps }, dataset.cameras.length);
-
   const trainer = createActTrainer({
     policy: "act",
     act: config,
@@ -64,19 +77,26 @@ export async function prepareDatasetTraining(params: DatasetSetupParams): Promis
     stats: policyStats(dataset),
     seed,
     device,
+    precision: precision ?? "auto",
   });
+
   const { frames } = dataset;
-  const sampler = new BatchSampler(
-    frames,
-    { batchSize: plan.batchSize, chunkSize: config.chunk_size, seed },
-    {
-      cameras: dataset.cameras,
-      environmentState: frames.environmentState && {
-        values: frames.environmentState,
-        width: frames.environmentStateDim,
+  const samplerOf = (size: number) =>
+    new BatchSampler(
+      frames,
+      { batchSize: size, chunkSize: config.chunk_size, seed },
+      {
+        cameras: dataset.cameras,
+        environmentState: frames.environmentState && {
+          values: frames.environmentState,
+          width: frames.environmentStateDim,
+        },
       },
-    },
+    );
+  const plan = await planWithMemory(trainer, { batchSize, steps }, dataset.cameras.length, (size) =>
+    samplerOf(size).next(),
   );
+  const sampler = samplerOf(plan.batchSize);
 
   return {
     trainer,
@@ -91,6 +111,22 @@ export async function prepareDatasetTraining(params: DatasetSetupParams): Promis
       cameras: dataset.cameras.map((camera) => camera.key),
     },
   };
+}
+
+/** The plan; on CUDA with the batch capped by a probe of the step's memory. */
+async function planWithMemory(
+  trainer: NativeTrainer,
+  requested: { batchSize?: number | null; steps?: number | null },
+  cameras: number,
+  batchOf: Parameters<typeof probeBatchMemory>[1],
+): Promise<TrainingPlan> {
+  try {
+    let memory: BatchMemoryFit | undefined;
+    if (trainer.device.startsWith("cuda")) memory = await probeBatchMemory(trainer, batchOf);
+    return planTraining(requested, cameras, memory);
+  } catch (error) {
+    throw new TrainerSetupError(error);
+  }
 }
 
 function createActTrainer(config: ActTrainerConfig): NativeTrainer {
