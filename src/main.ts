@@ -52,6 +52,14 @@ program
     positiveInteger("--save-freq"),
   )
   .addOption(device)
+  .addOption(
+    new Option(
+      "--precision <precision>",
+      "forward passes in: auto (bf16 on CUDA where supported), fp32, bf16",
+    )
+      .choices(["auto", "fp32", "bf16"])
+      .default("auto"),
+  )
   .option("--output <dir>", "output folder (default: outputs/train/<date>/<time>_<model type>)")
   .option("--seed <n>", "seed of weights, shuffling and sampling", nonNegativeInteger("--seed"), 0)
   .option("--resume", "continue from the newest complete checkpoint in --output")

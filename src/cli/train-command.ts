@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { actPolicyParams, parseTrainingParams } from "../contract/index.js";
 import { NotAvailableError, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
+import type { Precision } from "../train/addon.js";
 import { runTrainJob } from "../train/train-job.js";
 import { readJson } from "./options.js";
 import { createDecodeProgress, createProgressBar } from "./progress-bar.js";
@@ -18,6 +19,7 @@ export interface TrainOptions {
   batchSize?: number;
   saveFreq?: number;
   device: string;
+  precision: Precision;
   output?: string;
   seed: number;
   resume?: boolean;
@@ -62,6 +64,7 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
     batchSize: numberField(params, "batch_size"),
     saveFreq: numberField(params, "save_freq") ?? 5000,
     device: options.device,
+    precision: options.precision,
     seed: options.seed,
     outputDir,
     log,
