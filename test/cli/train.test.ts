@@ -129,7 +129,7 @@ describe("robotrain train, refused", () => {
   test("names the choices when --precision is not one of them", async () => {
     const run = await runCli(["train", "--precision", "fp16"]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /'fp16' is invalid\. Allowed choices are auto, fp32, bf16/);
+    assert.match(run.stderr, /--precision: expected one of auto, fp32, bf16, got 'fp16'/);
   });
 
   test("prints the 422 detail for training params of another model", async () => {
