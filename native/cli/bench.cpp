@@ -191,7 +191,9 @@ double peak_rss_mib() {
 
 void write_loop(std::ostream& out, const char* prefix, const LoopTimes& times, int64_t batch_size) {
   const double step_mean = mean(times.step_ms);
-  out << ",\"" << prefix << "StepMsMedian\":" << median(times.step_ms) << ",\"" << prefix
+  out << ",\"" << prefix << "StepMs\":[";
+  for (size_t i = 0; i < times.step_ms.size(); i++) out << (i ? "," : "") << times.step_ms[i];
+  out << "],\"" << prefix << "StepMsMedian\":" << median(times.step_ms) << ",\"" << prefix
       << "StepMsMean\":" << step_mean << ",\"" << prefix
       << "SamplesPerSecond\":" << 1000.0 * static_cast<double>(batch_size) / step_mean;
   if (times.peak_allocated_mib >= 0) {
