@@ -15,6 +15,7 @@
         "native/core/act/sinusoidal_embedding.cpp",
         "native/core/act/transformer.cpp",
         "native/core/batch_checks.cpp",
+        "native/core/call_thread.cpp",
         "native/core/cuda_memory.cpp",
         "native/core/device.cpp",
         "native/core/host_staging.cpp",

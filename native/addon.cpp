@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/act/act_config_json.h"
+#include "core/call_thread.h"
 #include "core/cuda_memory.h"
 #include "core/device.h"
 #include "core/json.h"
@@ -315,17 +316,20 @@ Napi::Object step_memory_to_js(const Napi::Env& env, const StepMemory& memory) {
 
 // ---- Calls off the JavaScript thread -------------------------------------------------------
 
-// Runs one trainer call on the libuv thread pool and settles a promise with its result.
+// Runs one trainer call from the libuv thread pool and settles a promise with its result. The
+// call itself runs on the trainer's own thread (CallThread), the same one for every call.
 template <typename Result>
 class TrainerCall : public Napi::AsyncWorker {
  public:
   using Run = std::function<Result()>;
   using Settle = std::function<Napi::Value(Napi::Env, const Result&)>;
 
-  TrainerCall(Napi::Env env, std::atomic<const char*>* busy, HeldBatch held, Run run, Settle settle)
+  TrainerCall(Napi::Env env, std::atomic<const char*>* busy,
+              std::shared_ptr<robotrain::CallThread> thread, HeldBatch held, Run run, Settle settle)
       : Napi::AsyncWorker(env, "robotrain.trainer"),
         deferred_(Napi::Promise::Deferred::New(env)),
         busy_(busy),
+        thread_(std::move(thread)),
         held_(std::move(held)),
         run_(std::move(run)),
         settle_(std::move(settle)) {}
@@ -334,7 +338,7 @@ class TrainerCall : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      result_ = run_();
+      result_ = thread_->run(run_);
     } catch (const std::exception& error) {
       SetError(message_of(error));
     }
@@ -353,6 +357,7 @@ class TrainerCall : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   std::atomic<const char*>* busy_;
+  std::shared_ptr<robotrain::CallThread> thread_;
   HeldBatch held_;  // the batch's typed arrays stay alive until the call settles
   Run run_;
   Settle settle_;
@@ -407,8 +412,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                                              " of this trainer runs; await each call before " +
                                              "starting the next");
     }
-    auto* call = new TrainerCall<Result>(info.Env(), &busy_, std::move(held), std::move(run),
-                                         std::move(settle));
+    auto* call = new TrainerCall<Result>(info.Env(), &busy_, thread_, std::move(held),
+                                         std::move(run), std::move(settle));
     Napi::Promise promise = call->promise();
     call->Queue();
     return promise;
@@ -541,6 +546,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   }
 
   std::shared_ptr<Trainer> trainer_;
+  std::shared_ptr<robotrain::CallThread> thread_ = std::make_shared<robotrain::CallThread>();
   // The method of the call in flight (a string literal), or null when the trainer is idle.
   std::atomic<const char*> busy_{nullptr};
 };
