@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "core/act/act_config_json.h"
+#include "core/call_thread.h"
+#include "core/cuda_memory.h"
 #include "core/device.h"
 #include "core/json.h"
 #include "core/trainer.h"
@@ -24,6 +26,7 @@ namespace {
 
 using robotrain::Batch;
 using robotrain::NamedTensors;
+using robotrain::StepMemory;
 using robotrain::StepResult;
 using robotrain::TraceOptions;
 using robotrain::Trainer;
@@ -190,6 +193,8 @@ TrainerConfig config_from(const Napi::Object& object) {
   }
   Napi::Value device = object.Get("device");
   if (!device.IsUndefined()) config.device = device.ToString().Utf8Value();
+  Napi::Value precision = object.Get("precision");
+  if (!precision.IsUndefined()) config.precision = as_string(precision, "config.precision");
   return config;
 }
 
@@ -299,19 +304,32 @@ Napi::Object step_to_js(const Napi::Env& env, const StepResult& result) {
   return object;
 }
 
+Napi::Object step_memory_to_js(const Napi::Env& env, const StepMemory& memory) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("peakBytes", Napi::Number::New(env, static_cast<double>(memory.peak_bytes)));
+  object.Set("optimizerStateBytes",
+             Napi::Number::New(env, static_cast<double>(memory.optimizer_state_bytes)));
+  object.Set("availableBytes", Napi::Number::New(env, static_cast<double>(memory.available_bytes)));
+  object.Set("totalBytes", Napi::Number::New(env, static_cast<double>(memory.total_bytes)));
+  return object;
+}
+
 // ---- Calls off the JavaScript thread -------------------------------------------------------
 
-// Runs one trainer call on the libuv thread pool and settles a promise with its result.
+// Runs one trainer call from the libuv thread pool and settles a promise with its result. The
+// call itself runs on the trainer's own thread (CallThread), the same one for every call.
 template <typename Result>
 class TrainerCall : public Napi::AsyncWorker {
  public:
   using Run = std::function<Result()>;
   using Settle = std::function<Napi::Value(Napi::Env, const Result&)>;
 
-  TrainerCall(Napi::Env env, std::atomic<const char*>* busy, HeldBatch held, Run run, Settle settle)
+  TrainerCall(Napi::Env env, std::atomic<const char*>* busy,
+              std::shared_ptr<robotrain::CallThread> thread, HeldBatch held, Run run, Settle settle)
       : Napi::AsyncWorker(env, "robotrain.trainer"),
         deferred_(Napi::Promise::Deferred::New(env)),
         busy_(busy),
+        thread_(std::move(thread)),
         held_(std::move(held)),
         run_(std::move(run)),
         settle_(std::move(settle)) {}
@@ -320,7 +338,7 @@ class TrainerCall : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      result_ = run_();
+      result_ = thread_->run(run_);
     } catch (const std::exception& error) {
       SetError(message_of(error));
     }
@@ -339,6 +357,7 @@ class TrainerCall : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   std::atomic<const char*>* busy_;
+  std::shared_ptr<robotrain::CallThread> thread_;
   HeldBatch held_;  // the batch's typed arrays stay alive until the call settles
   Run run_;
   Settle settle_;
@@ -360,9 +379,12 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
             InstanceMethod<&TrainerWrap::StateDict>("stateDict"),
             InstanceMethod<&TrainerWrap::SaveTrainingState>("saveTrainingState"),
             InstanceMethod<&TrainerWrap::LoadTrainingState>("loadTrainingState"),
+            InstanceMethod<&TrainerWrap::MeasureStepMemory>("measureStepMemory"),
             InstanceAccessor<&TrainerWrap::ParamGroups>("paramGroups"),
             InstanceAccessor<&TrainerWrap::Device>("device"),
             InstanceAccessor<&TrainerWrap::DeviceFallback>("deviceFallback"),
+            InstanceAccessor<&TrainerWrap::Precision>("precision"),
+            InstanceAccessor<&TrainerWrap::PrecisionFallback>("precisionFallback"),
             InstanceAccessor<&TrainerWrap::ParameterCount>("parameterCount"),
             InstanceAccessor<&TrainerWrap::StepsDone>("stepsDone"),
         });
@@ -394,8 +416,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                                              " of this trainer runs; await each call before " +
                                              "starting the next");
     }
-    auto* call = new TrainerCall<Result>(info.Env(), &busy_, std::move(held), std::move(run),
-                                         std::move(settle));
+    auto* call = new TrainerCall<Result>(info.Env(), &busy_, thread_, std::move(held),
+                                         std::move(run), std::move(settle));
     Napi::Promise promise = call->promise();
     call->Queue();
     return promise;
@@ -442,6 +464,16 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
         info, "trace", std::move(held),
         [trainer, batch, options]() { return trainer->trace(batch, options); },
         [](Napi::Env env, const NamedTensors& tensors) { return tensors_to_js(env, tensors); });
+  }
+
+  Napi::Value MeasureStepMemory(const Napi::CallbackInfo& info) {
+    HeldBatch held = batch_from(info, "measureStepMemory");
+    Batch batch = held.batch;
+    auto trainer = trainer_;
+    return queue<StepMemory>(
+        info, "measureStepMemory", std::move(held),
+        [trainer, batch]() { return trainer->measure_step_memory(batch); },
+        [](Napi::Env env, const StepMemory& memory) { return step_memory_to_js(env, memory); });
   }
 
   Napi::Value LoadSafetensors(const Napi::CallbackInfo& info) {
@@ -533,6 +565,17 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     return Napi::String::New(info.Env(), reason);
   }
 
+  Napi::Value Precision(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(),
+                             robotrain::precision_name(trainer_->precision().precision));
+  }
+
+  Napi::Value PrecisionFallback(const Napi::CallbackInfo& info) {
+    const std::string& reason = trainer_->precision().fallback_reason;
+    if (reason.empty()) return info.Env().Null();
+    return Napi::String::New(info.Env(), reason);
+  }
+
   Napi::Value ParameterCount(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(trainer_->parameter_count()));
   }
@@ -542,6 +585,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   }
 
   std::shared_ptr<Trainer> trainer_;
+  std::shared_ptr<robotrain::CallThread> thread_ = std::make_shared<robotrain::CallThread>();
   // The method of the call in flight (a string literal), or null when the trainer is idle.
   std::atomic<const char*> busy_{nullptr};
 };
@@ -577,9 +621,34 @@ Napi::Value LibtorchInfo(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// `cudaMemory(device)`: the caching allocator's figures and the device's free memory, in bytes.
+Napi::Value CudaMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = as_string(info[0], "cudaMemory(device): device");
+  robotrain::CudaMemory memory;
+  try {
+    memory = robotrain::cuda_memory(torch::Device(name));
+  } catch (const std::exception& error) {
+    throw Napi::Error::New(env, message_of(error));
+  }
+  Napi::Object result = Napi::Object::New(env);
+  const std::vector<std::pair<const char*, int64_t>> figures = {
+      {"allocatedBytes", memory.allocated_bytes},
+      {"reservedBytes", memory.reserved_bytes},
+      {"peakAllocatedBytes", memory.peak_allocated_bytes},
+      {"peakReservedBytes", memory.peak_reserved_bytes},
+      {"freeBytes", memory.free_bytes},
+      {"totalBytes", memory.total_bytes}};
+  for (const auto& [key, bytes] : figures) {
+    result.Set(key, Napi::Number::New(env, static_cast<double>(bytes)));
+  }
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", TrainerWrap::Define(env));
   exports.Set("libtorchInfo", Napi::Function::New<LibtorchInfo>(env, "libtorchInfo"));
+  exports.Set("cudaMemory", Napi::Function::New<CudaMemory>(env, "cudaMemory"));
   RegisterMappedFile(env, exports);
   return exports;
 }

@@ -26,17 +26,37 @@ const HINT = [
   "  pip install torch                                       # CUDA builds from PyTorch",
 ].join("\n");
 
+/**
+ * The CUDA headers ATen's CUDA headers include (cuda_runtime_api.h, cublas_v2.h, ...): the
+ * toolkit's where one is installed, and those of the nvidia-* wheels a pip torch depends on.
+ */
+function cudaIncludeDirs(root) {
+  const wheels = path.join(root, "..", "nvidia");
+  const wheelDirs = fs.existsSync(wheels)
+    ? fs.readdirSync(wheels).map((name) => path.join(wheels, name, "include"))
+    : [];
+  const toolkit = [process.env.CUDA_HOME, "/usr/local/cuda"]
+    .filter(Boolean)
+    .map((dir) => path.join(dir, "include"));
+  return [...toolkit, ...wheelDirs].filter((dir) => fs.existsSync(dir));
+}
+
 /** A libtorch laid out as the official zip or a pip wheel: <root>/include, <root>/lib. */
 function fromRoot(root, source) {
   const include = path.join(root, "include");
   const lib = path.join(root, "lib");
   if (!fs.existsSync(path.join(include, "torch/csrc/api/include/torch/torch.h"))) return null;
+  const cuda = fs.existsSync(path.join(lib, "libtorch_cuda.so"));
   return {
     source,
     root,
-    includeDirs: [include, path.join(include, "torch/csrc/api/include")],
+    includeDirs: [
+      include,
+      path.join(include, "torch/csrc/api/include"),
+      ...(cuda ? cudaIncludeDirs(root) : []),
+    ],
     libDir: lib,
-    cuda: fs.existsSync(path.join(lib, "libtorch_cuda.so")),
+    cuda,
     cxx11Abi: null,
   };
 }

@@ -57,6 +57,12 @@ program
     positiveInteger("--save-freq"),
   )
   .addOption(device)
+  .option(
+    "--precision <precision>",
+    "forward passes in: auto (bf16 on CUDA where supported), fp32, bf16",
+    oneOf("--precision", ["auto", "fp32", "bf16"] as const),
+    "auto",
+  )
   .option("--output <dir>", "output folder (default: outputs/train/<date>/<time>_<model type>)")
   .option("--seed <n>", "seed of weights, shuffling and sampling", nonNegativeInteger("--seed"), 0)
   .option("--resume", "continue from the newest complete checkpoint in --output")

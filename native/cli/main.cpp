@@ -1,7 +1,9 @@
 // robotrain-native: the training core without Node, for GPU boxes and CI.
-//   robotrain-native parity <fixture-dir> [--device cpu|cuda|auto]
-//   robotrain-native bench [--policy act|mlp] [--device D] [--steps N] [--warmup N] [--batch B]
-//                          [--cameras N] [--height H] [--width W] [--chunk-size S] [--dim-model D]
+//   robotrain-native parity <fixture-dir> [--device cpu|cuda|auto] [--precision fp32|bf16]
+//   robotrain-native bench [--policy act|mlp] [--device D] [--precision P] [--loop L]
+//                          [--steps N] [--warmup N] [--batch B] [--cameras N] [--height H]
+//                          [--width W] [--chunk-size S] [--dim-model D] [--act-fields FILE]
+//                          [--batch-file FILE]
 // Exit status: 0 success, 1 a failed check or error, 2 a usage error.
 #include <c10/util/Exception.h>
 
@@ -18,9 +20,12 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: robotrain-native parity <fixture-dir> [--device cpu|cuda|auto]\n"
-    "       robotrain-native bench [--policy act|mlp] [--device D] [--steps N] [--warmup N]\n"
+    "                               [--precision fp32|bf16]\n"
+    "       robotrain-native bench [--policy act|mlp] [--device D] [--precision auto|fp32|bf16]\n"
+    "                              [--loop both|trainer|bare] [--steps N] [--warmup N]\n"
     "                              [--batch B] [--cameras N] [--height H] [--width W]\n"
-    "                              [--chunk-size S] [--dim-model D]\n";
+    "                              [--chunk-size S] [--dim-model D] [--act-fields FILE]\n"
+    "                              [--batch-file FILE]\n";
 
 // "--name value" pairs after the subcommand's positional arguments.
 std::map<std::string, std::string> flags_of(const std::vector<std::string>& args, size_t from) {
@@ -64,6 +69,7 @@ int run(const std::vector<std::string>& args) {
     robotrain::ParityOptions options;
     options.fixture_dir = args[1];
     options.device = string_flag(flags, "device", options.device);
+    options.precision = string_flag(flags, "precision", options.precision);
     reject_unknown(flags);
     return robotrain::run_parity(options, std::cout);
   }
@@ -72,6 +78,10 @@ int run(const std::vector<std::string>& args) {
     robotrain::BenchOptions options;
     options.policy = string_flag(flags, "policy", options.policy);
     options.device = string_flag(flags, "device", options.device);
+    options.precision = string_flag(flags, "precision", options.precision);
+    options.loop = string_flag(flags, "loop", options.loop);
+    options.act_fields = string_flag(flags, "act-fields", options.act_fields);
+    options.batch_file = string_flag(flags, "batch-file", options.batch_file);
     options.steps = integer_flag(flags, "steps", options.steps);
     options.warmup = integer_flag(flags, "warmup", options.warmup);
     options.batch = integer_flag(flags, "batch", options.batch);

@@ -30,38 +30,57 @@ double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
 double l2(const torch::Tensor& t) { return t.to(torch::kDouble).norm().item<double>(); }
 double first(const torch::Tensor& t) { return t.flatten()[0].item<double>(); }
 
-// The fixture README's comparison rules (see test/native/act-parity.test.ts for the reasons).
-Rule rule_for(const std::string& name) {
+// Relative limits per rule category (see each rule for its measure).
+struct Tolerances {
+  double forward, loss, grad_norm_total, grad, grad_backbone, grad_norm_backbone, grad_norm;
+};
+
+// The fixture README's limits for float32 (see test/native/act-parity.test.ts for the reasons).
+constexpr Tolerances kFp32{1e-4, 1e-5, 1e-4, 1e-3, 5e-2, 5e-2, 1e-3};
+
+// bf16 autocast rounds the inputs of every matmul and convolution to 8 significant bits (a
+// relative step of 2^-8, about 4e-3) while accumulating in float32. Through resnet18's 20
+// convolutions and the 9 transformer layers such roundings add up to about 1e-2 relative in the
+// activations; means (the losses) average them out, and gradients, which chain every layer
+// twice, move by several times that, more in the backbone where ReLU inputs near 0 flip.
+// Limitation: the bf16 limits are provisional (about 4x the expected error) — no GPU was at
+// hand to measure them; tighten them from the worst errors the first CUDA run prints.
+constexpr Tolerances kBf16{5e-2, 2e-2, 5e-2, 1e-1, 2e-1, 2e-1, 1e-1};
+
+// The comparison rule of a tensor of expected.safetensors.
+Rule rule_for(const std::string& name, const Tolerances& limits) {
   auto starts = [&name](const char* prefix) { return name.rfind(prefix, 0) == 0; };
   if (name == "train.l1_loss" || name == "train.kld_loss" || name == "train.loss") {
-    return {"loss", [](const auto& x, const auto& ref) {
+    return {"loss", [limits](const auto& x, const auto& ref) {
               return Measure{std::abs(first(x) - first(ref)),
-                             1e-5 * std::max(1.0, std::abs(first(ref)))};
+                             limits.loss * std::max(1.0, std::abs(first(ref)))};
             }};
   }
   if (name == "train.grad_norm_total") {
-    return {"grad_norm_total", [](const auto& x, const auto& ref) {
-              return Measure{std::abs(first(x) - first(ref)), 1e-4 * first(ref)};
+    return {"grad_norm_total", [limits](const auto& x, const auto& ref) {
+              return Measure{std::abs(first(x) - first(ref)), limits.grad_norm_total * first(ref)};
             }};
   }
   if (starts("train.grad.")) {
     const bool backbone = starts("train.grad.model.backbone.");
-    return {backbone ? "grad_backbone" : "grad", [backbone](const auto& x, const auto& ref) {
-              return Measure{l2(x - ref), (backbone ? 5e-2 : 1e-3) * l2(ref)};
+    const double limit = backbone ? limits.grad_backbone : limits.grad;
+    return {backbone ? "grad_backbone" : "grad", [limit](const auto& x, const auto& ref) {
+              return Measure{l2(x - ref), limit * l2(ref)};
             }};
   }
   if (starts("train.grad_norm.model.backbone.")) {
-    return {"grad_norm_backbone", [](const auto& x, const auto& ref) {
-              return Measure{std::abs(first(x) - first(ref)), 5e-2 * first(ref)};
-            }};
+    return {
+        "grad_norm_backbone", [limits](const auto& x, const auto& ref) {
+          return Measure{std::abs(first(x) - first(ref)), limits.grad_norm_backbone * first(ref)};
+        }};
   }
   if (starts("train.grad_norm.")) {
-    return {"grad_norm", [](const auto& x, const auto& ref) {
-              return Measure{std::abs(first(x) - first(ref)), 1e-3 * first(ref) + 1e-6};
+    return {"grad_norm", [limits](const auto& x, const auto& ref) {
+              return Measure{std::abs(first(x) - first(ref)), limits.grad_norm * first(ref) + 1e-6};
             }};
   }
-  return {"forward", [](const auto& x, const auto& ref) {
-            return Measure{max_abs(x - ref), 1e-4 * std::max(1.0, max_abs(ref))};
+  return {"forward", [limits](const auto& x, const auto& ref) {
+            return Measure{max_abs(x - ref), limits.forward * std::max(1.0, max_abs(ref))};
           }};
 }
 
@@ -100,6 +119,10 @@ int run_parity(const ParityOptions& options, std::ostream& out) {
   config.policy = PolicyKind::kAct;
   config.act = read_lerobot_config(dir + "/config.json");
   config.device = options.device;
+  TORCH_CHECK(options.precision == "fp32" || options.precision == "bf16", "parity --precision '",
+              options.precision, "' is not one of fp32, bf16");
+  config.precision = options.precision;
+  const Tolerances& limits = options.precision == "bf16" ? kBf16 : kFp32;
   Trainer trainer(config);
   if (trainer.device().device.is_cuda()) {
     // The reference is plain float32: TF32 convolutions and matmuls would differ by ~1e-3.
@@ -126,7 +149,7 @@ int run_parity(const ParityOptions& options, std::ostream& out) {
       failed++;
       continue;
     }
-    const Rule rule = rule_for(name);
+    const Rule rule = rule_for(name, limits);
     const Measure measure = rule.check(found->second.to(torch::kFloat), ref.to(torch::kFloat));
     compared++;
     if (!(measure.error <= measure.limit)) {
@@ -145,8 +168,8 @@ int run_parity(const ParityOptions& options, std::ostream& out) {
   }
   const bool pass = failed == 0 && compared == expected.tensors.size() && compared > 0;
   out << (pass ? "PASS" : "FAIL") << ": " << compared << " of " << expected.tensors.size()
-      << " tensors compared on " << describe_device(trainer.device().device) << ", " << failed
-      << " failed\n";
+      << " tensors compared on " << describe_device(trainer.device().device) << " in "
+      << precision_name(trainer.precision().precision) << ", " << failed << " failed\n";
   return pass ? 0 : 1;
 }
 

@@ -12,6 +12,9 @@ namespace robotrain {
 struct ParityOptions {
   std::string fixture_dir;
   std::string device = "cpu";
+  // "fp32" (the fixture's own precision, tight tolerances) or "bf16" (autocast on CUDA, with
+  // the provisional tolerances of parity.cpp).
+  std::string precision = "fp32";
 };
 
 // Writes one line per rule category (its worst tensor) and one per failure; returns 0 when

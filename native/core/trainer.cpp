@@ -5,6 +5,7 @@
 
 #include "core/act/act_policy.h"
 #include "core/act/attention.h"
+#include "core/cuda_memory.h"
 #include "core/safetensors.h"
 #include "core/state_dict.h"
 
@@ -36,6 +37,10 @@ Trainer::Trainer(const TrainerConfig& config) : config_(config) {
               config.grad_clip_norm);
 
   device_ = choose_device(config.device);
+  precision_ = choose_precision(config.precision, device_.device);
+  // cuDNN times its convolution algorithms at each new shape and keeps the fastest: batches
+  // keep one shape for a whole job. A job runs alone in its process, so the global is ours.
+  if (device_.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
   torch::manual_seed(config.seed);
 
   policy_ = make_policy(config_);
@@ -75,11 +80,23 @@ void Trainer::build_optimizer() {
       groups, torch::optim::AdamWOptions(*config_.lr).weight_decay(*config_.weight_decay));
 }
 
-Batch Trainer::to_device(const Batch& batch) const {
-  // On CPU this is a no-op over the caller's memory; on CUDA it is the one host-to-device copy.
-  Batch moved;
-  for (const auto& [name, tensor] : batch) moved[name] = tensor.to(device_.device);
-  return moved;
+Batch Trainer::to_device(const Batch& batch) {
+  // On CPU this is a no-op over the caller's memory; on CUDA it is the one host-to-device copy,
+  // through pinned buffers reused from step to step.
+  return staging_.to_device(batch, device_.device);
+}
+
+PolicyLoss Trainer::forward_loss(const Batch& batch, NamedTensors* trace) {
+  PolicyLoss loss;
+  {
+    AutocastScope autocast(precision_.precision, device_.device);
+    loss = policy_->forward_loss(batch, trace);
+  }
+  // The losses are float32 whatever the forward ran in: the backward pass starts from them.
+  loss.loss = loss.loss.to(torch::kFloat);
+  loss.l1_loss = loss.l1_loss.to(torch::kFloat);
+  if (loss.kld_loss.defined()) loss.kld_loss = loss.kld_loss.to(torch::kFloat);
+  return loss;
 }
 
 void Trainer::disable_dropout() {
@@ -100,7 +117,7 @@ StepResult Trainer::step(const Batch& host_batch) {
 
   policy_->module().train();
   optimizer_->zero_grad();
-  PolicyLoss loss = policy_->forward_loss(batch);
+  PolicyLoss loss = forward_loss(batch);
   const double value = loss.loss.item<double>();
   TORCH_CHECK(std::isfinite(value), "loss is ", value, " at step ", steps_done_ + 1,
               "; check the batch for NaN or lower lr (", *config_.lr, ")");
@@ -119,7 +136,9 @@ StepResult Trainer::step(const Batch& host_batch) {
 torch::Tensor Trainer::predict(const Batch& host_batch) {
   std::lock_guard<std::mutex> lock(mutex_);
   policy_->check_batch(host_batch, /*training=*/false);
-  return host_float(policy_->predict_chunk(to_device(host_batch)));  // (B, S, A)
+  Batch batch = to_device(host_batch);
+  AutocastScope autocast(precision_.precision, device_.device);
+  return host_float(policy_->predict_chunk(batch));  // (B, S, A)
 }
 
 NamedTensors Trainer::trace(const Batch& host_batch, const TraceOptions& options) {
@@ -132,7 +151,7 @@ NamedTensors Trainer::trace(const Batch& host_batch, const TraceOptions& options
   policy_->module().train();
   if (!options.dropout) disable_dropout();
   for (auto& parameter : policy_->module().parameters()) parameter.mutable_grad() = torch::Tensor();
-  PolicyLoss loss = policy_->forward_loss(batch, &recorded);
+  PolicyLoss loss = forward_loss(batch, &recorded);
   loss.loss.backward();
 
   std::vector<torch::Tensor> norms;
@@ -157,10 +176,50 @@ NamedTensors Trainer::trace(const Batch& host_batch, const TraceOptions& options
   for (auto& parameter : policy_->module().parameters()) parameter.mutable_grad() = torch::Tensor();
 
   // The inference path.
-  policy_->predict_chunk(batch, &recorded);
+  {
+    AutocastScope autocast(precision_.precision, device_.device);
+    policy_->predict_chunk(batch, &recorded);
+  }
 
   for (auto& [name, tensor] : recorded) tensor = host_float(tensor);
   return recorded;
+}
+
+StepMemory Trainer::measure_step_memory(const Batch& host_batch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  TORCH_CHECK(device_.device.is_cuda(), "the step memory probe reads the CUDA caching allocator ",
+              "and this trainer is on ", describe_device(device_.device),
+              "; plan the batch without it on CPU");
+  policy_->check_batch(host_batch, /*training=*/true);
+  Batch batch = to_device(host_batch);
+  policy_->module().train();
+  auto clear_gradients = [this] {
+    for (auto& parameter : policy_->module().parameters())
+      parameter.mutable_grad() = torch::Tensor();
+  };
+
+  // The first pass at a shape also runs cuDNN's algorithm search, whose trial workspaces are
+  // not what a step holds: only the second pass is measured.
+  StepMemory memory;
+  for (int pass = 0; pass < 2; pass++) {
+    clear_gradients();
+    if (pass == 1) reset_cuda_peak_memory(device_.device);
+    forward_loss(batch).loss.backward();
+  }
+  const CudaMemory after = cuda_memory(device_.device);
+  clear_gradients();
+
+  memory.peak_bytes = after.peak_allocated_bytes;
+  if (steps_done_ == 0) {
+    for (const auto& parameter : policy_->module().parameters()) {
+      if (parameter.requires_grad()) {
+        memory.optimizer_state_bytes += 2 * parameter.numel() * parameter.element_size();
+      }
+    }
+  }
+  memory.available_bytes = after.free_bytes + after.reserved_bytes;
+  memory.total_bytes = after.total_bytes;
+  return memory;
 }
 
 NamedTensors Trainer::state_dict() {

@@ -17,8 +17,10 @@
 #include "core/act/act_config.h"
 #include "core/act/normalize.h"
 #include "core/device.h"
+#include "core/host_staging.h"
 #include "core/mlp_policy.h"
 #include "core/policy.h"
+#include "core/precision.h"
 #include "core/training_state.h"
 
 namespace robotrain {
@@ -38,6 +40,8 @@ struct TrainerConfig {
   double grad_clip_norm = 10.0;
   uint64_t seed = 0;
   std::string device = "auto";
+  // "auto" (bf16 autocast on a CUDA device that supports it, fp32 elsewhere), "fp32" or "bf16".
+  std::string precision = "auto";
 };
 
 struct StepResult {
@@ -54,6 +58,17 @@ struct ParamGroupInfo {
   double lr = 0;
   double weight_decay = 0;
   std::vector<std::string> parameters;
+};
+
+// Memory of one forward and backward pass on CUDA, for planning the largest batch that fits.
+struct StepMemory {
+  int64_t peak_bytes = 0;  // peak allocated during the pass: weights, gradients, activations
+  // AdamW's two moments, not yet allocated before the first step (0 after it): a step's peak
+  // is peak_bytes + optimizer_state_bytes.
+  int64_t optimizer_state_bytes = 0;
+  // What a step may use: free device memory plus what the caching allocator already holds.
+  int64_t available_bytes = 0;
+  int64_t total_bytes = 0;  // of the device
 };
 
 struct TraceOptions {
@@ -80,6 +95,10 @@ class Trainer {
   // "train.grad_norm_total" and the gradients asked for. Gradients are cleared afterwards.
   NamedTensors trace(const Batch& batch, const TraceOptions& options);
 
+  // Runs forward and backward on the batch (once to warm up, then measured) without updating
+  // weights, and returns the peak memory of the measured pass. CUDA only: throws on CPU.
+  StepMemory measure_step_memory(const Batch& batch);
+
   // Parameters and buffers by name, as float32 CPU copies.
   NamedTensors state_dict();
 
@@ -99,16 +118,20 @@ class Trainer {
 
   const std::vector<ParamGroupInfo>& param_groups() const { return groups_; }
   const DeviceChoice& device() const { return device_; }
+  const PrecisionChoice& precision() const { return precision_; }
   int64_t parameter_count() const;
   int64_t steps_done() const { return steps_done_; }
 
  private:
-  Batch to_device(const Batch& batch) const;
+  Batch to_device(const Batch& batch);
+  PolicyLoss forward_loss(const Batch& batch, NamedTensors* trace = nullptr);
   void build_optimizer();
   void disable_dropout();
 
   TrainerConfig config_;
   DeviceChoice device_;
+  PrecisionChoice precision_;
+  HostStaging staging_;
   std::unique_ptr<Policy> policy_;
   std::vector<ParamGroupInfo> groups_;
   OptimizerLayout layout_;  // the groups' parameters, as the optimizer holds them

@@ -11,6 +11,7 @@ import type { ModelCardJob } from "../hub/model-card.js";
 import { uploadFinalModel } from "../hub/upload-final-model.js";
 import { resolveUploadTarget, type UploadTarget } from "../hub/upload-target.js";
 import { createLogger } from "../log.js";
+import type { Precision } from "../train/addon.js";
 import { jobSettings } from "../train/job-settings.js";
 import { runTrainJob } from "../train/train-job.js";
 import { readJson } from "./options.js";
@@ -25,6 +26,7 @@ export interface TrainOptions {
   batchSize?: number;
   saveFreq?: number;
   device: string;
+  precision: Precision;
   output?: string;
   seed: number;
   resume?: boolean;
@@ -89,6 +91,7 @@ export async function trainCommand(options: TrainOptions, command?: Command): Pr
     batchSize: settings.batchSize,
     saveFreq: settings.saveFreq,
     device: options.device,
+    precision: options.precision,
     seed: job.seed,
     outputDir,
     resume: options.resume,

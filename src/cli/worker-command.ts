@@ -16,8 +16,13 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
   const config = workerConfig();
   if (options.device) config.device = options.device;
   const log = createLogger({ format: options.logFormat });
-  const ops = await startWorkerOps({ log, device: config.device });
-  const worker = new Worker({ config, log, observer: ops });
+  let worker: Worker | undefined;
+  const ops = await startWorkerOps({
+    log,
+    device: config.device,
+    gpuMemory: () => worker?.gpuMemory() ?? [],
+  });
+  worker = new Worker({ config, log, observer: ops });
 
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

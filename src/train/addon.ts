@@ -15,6 +15,13 @@ export interface TensorView {
 /** Batch entries by dataset feature name: `observation.state` (B, J), `action` (B, S, A), … */
 export type BatchViews = Record<string, TensorView>;
 
+/**
+ * "auto": bf16 autocast on a CUDA device that supports it (compute capability 8.0+), float32
+ * elsewhere; "fp32"; "bf16" (CUDA only). Weights, gradients, the loss, clipping and AdamW stay
+ * float32 in every precision.
+ */
+export type Precision = "auto" | "fp32" | "bf16";
+
 /** The MLP policy: an action chunk from the robot state alone (the default policy). */
 export interface MlpTrainerConfig {
   policy?: "mlp";
@@ -31,6 +38,8 @@ export interface MlpTrainerConfig {
   seed?: number;
   /** "auto", "cpu", "cuda" or "cuda:<index>". @default "auto" */
   device?: string;
+  /** Precision of the forward passes; see Precision. @default "auto" */
+  precision?: Precision;
 }
 
 /** LeRobot's FeatureType, as ACT reads it. */
@@ -128,6 +137,8 @@ export interface ActTrainerConfig {
   seed?: number;
   /** "auto", "cpu", "cuda" or "cuda:<index>". @default "auto" */
   device?: string;
+  /** Precision of the forward passes; see Precision. @default "auto" */
+  precision?: Precision;
 }
 
 export type TrainerConfig = MlpTrainerConfig | ActTrainerConfig;
@@ -141,6 +152,27 @@ export interface StepResult {
   kldLoss: number | null;
   /** Total gradient norm before clipping. */
   gradNorm: number;
+}
+
+/** Memory of one forward and backward pass on CUDA (measureStepMemory), in bytes. */
+export interface StepMemory {
+  /** Peak allocated during the pass: weights, gradients and activations. */
+  peakBytes: number;
+  /** AdamW's two moments, not allocated before the first step (0 after it). */
+  optimizerStateBytes: number;
+  /** What a step may use: free device memory plus what the caching allocator already holds. */
+  availableBytes: number;
+  totalBytes: number;
+}
+
+/** The CUDA caching allocator's figures for one device, and the device's free memory, in bytes. */
+export interface CudaMemory {
+  allocatedBytes: number;
+  reservedBytes: number;
+  peakAllocatedBytes: number;
+  peakReservedBytes: number;
+  freeBytes: number;
+  totalBytes: number;
 }
 
 /** A float32 tensor copied out of the addon. */
@@ -182,6 +214,11 @@ export interface NativeTrainer {
    * (`inference.*`, `train.*`, `train.grad_norm.<parameter>`, `train.grad_norm_total`).
    */
   trace(batch: BatchViews, options?: TraceOptions): Promise<Record<string, FloatTensor>>;
+  /**
+   * Runs forward and backward on a batch (once to warm up, then measured) without changing the
+   * weights, and returns the measured pass's peak memory. CUDA only: rejects on CPU.
+   */
+  measureStepMemory(batch: BatchViews): Promise<StepMemory>;
   /** Replaces the state dict from a safetensors file; strict: every key, every shape. */
   loadSafetensors(path: string): Promise<void>;
   /**
@@ -210,6 +247,10 @@ export interface NativeTrainer {
   readonly device: string;
   /** Why training runs on CPU although CUDA was wanted or possible; null when it did not fall back. */
   readonly deviceFallback: string | null;
+  /** The precision forward passes run in, as chosen from the config's `precision`. */
+  readonly precision: "fp32" | "bf16";
+  /** Why "auto" runs fp32 on a CUDA device (one without bf16); null when it did not fall back. */
+  readonly precisionFallback: string | null;
   /** Values in the parameters (buffers not counted). */
   readonly parameterCount: number;
   readonly stepsDone: number;
@@ -228,6 +269,8 @@ export interface LibtorchInfo {
 interface Addon {
   Trainer: new (config: TrainerConfig) => NativeTrainer;
   libtorchInfo(): LibtorchInfo;
+  /** Waits for the device, then reads its memory; throws for a CPU device. */
+  cudaMemory(device: string): CudaMemory;
 }
 
 export const DEFAULT_ADDON_PATH = fileURLToPath(

@@ -25,14 +25,17 @@ import {
   createTrainer,
   type FeatureStats,
   type NativeTrainer,
+  type Precision,
 } from "./addon.js";
 import { backboneWeightsSource, fetchBackboneWeights } from "./backbone-weights.js";
-import { planTraining } from "./plan.js";
+import type { BatchMemoryFit } from "./batch-memory-fit.js";
+import { planTraining, type TrainingPlan } from "./plan.js";
 import {
   type PretrainedPolicy,
   PretrainedPolicyError,
   readPretrainedPolicy,
 } from "./pretrained-policy.js";
+import { probeBatchMemory } from "./probe-batch-memory.js";
 import { TrainerSetupError } from "./train-errors.js";
 import type { TrainingSetup } from "./training-setup.js";
 
@@ -44,6 +47,8 @@ export interface DatasetSetupParams extends Omit<LoadDatasetParams, "source"> {
   batchSize?: number | null;
   seed: number;
   device: string;
+  /** @default "auto" */
+  precision?: Precision;
   /** A LeRobot ACT pretrained_model (folder or Hub model id) to fine-tune. */
   initFrom?: string;
   onLoaded?: (dataset: LoadedDataset) => void;
@@ -67,7 +72,17 @@ async function setUp(
   params: DatasetSetupParams,
   pretrained: PretrainedPolicy | undefined,
 ): Promise<TrainingSetup> {
-  const { dataset: source, act, steps, batchSize, seed, device, onLoaded, ...loadParams } = params;
+  const {
+    dataset: source,
+    act,
+    steps,
+    batchSize,
+    seed,
+    device,
+    precision,
+    onLoaded,
+    ...loadParams
+  } = params;
   const { initFrom: _initFrom, ...datasetParams } = loadParams;
   const config = actConfigOf(act, pretrained);
   backboneWeightsSource(config, 1);
@@ -76,7 +91,6 @@ async function setUp(
   onLoaded?.(dataset);
   const features = policyFeatures(dataset);
   if (pretrained) checkPretrainedFeatures(pretrained, features);
-  const plan = planTraining({ batchSize, steps }, dataset.cameras.length);
 
   const trainer = createActTrainer({
     policy: "act",
@@ -85,21 +99,27 @@ async function setUp(
     stats: policyStats(dataset),
     seed,
     device,
+    precision: precision ?? "auto",
   });
   await loadStartingWeights(trainer, config, pretrained, dataset.cameras.length, hubParams(params));
 
   const { frames } = dataset;
-  const sampler = new BatchSampler(
-    frames,
-    { batchSize: plan.batchSize, chunkSize: config.chunk_size, seed },
-    {
-      cameras: dataset.cameras,
-      environmentState: frames.environmentState && {
-        values: frames.environmentState,
-        width: frames.environmentStateDim,
+  const samplerOf = (size: number) =>
+    new BatchSampler(
+      frames,
+      { batchSize: size, chunkSize: config.chunk_size, seed },
+      {
+        cameras: dataset.cameras,
+        environmentState: frames.environmentState && {
+          values: frames.environmentState,
+          width: frames.environmentStateDim,
+        },
       },
-    },
+    );
+  const plan = await planWithMemory(trainer, { batchSize, steps }, dataset.cameras.length, (size) =>
+    samplerOf(size).next(),
   );
+  const sampler = samplerOf(plan.batchSize);
 
   return {
     trainer,
@@ -178,6 +198,22 @@ function checkPretrainedFeatures(pretrained: PretrainedPolicy, features: PolicyF
       `it reads and predicts ${theirs}; the dataset gives ${ours}: fine-tune on a dataset ` +
         "with the same cameras, state and action",
     );
+  }
+}
+
+/** The plan; on CUDA with the batch capped by a probe of the step's memory. */
+async function planWithMemory(
+  trainer: NativeTrainer,
+  requested: { batchSize?: number | null; steps?: number | null },
+  cameras: number,
+  batchOf: Parameters<typeof probeBatchMemory>[1],
+): Promise<TrainingPlan> {
+  try {
+    let memory: BatchMemoryFit | undefined;
+    if (trainer.device.startsWith("cuda")) memory = await probeBatchMemory(trainer, batchOf);
+    return planTraining(requested, cameras, memory);
+  } catch (error) {
+    throw new TrainerSetupError(error);
   }
 }
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { LoadedDataset } from "../dataset/load-dataset.js";
 import { NotAvailableError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { ActConfig, BatchViews } from "./addon.js";
+import type { ActConfig, BatchViews, Precision } from "./addon.js";
 import { type DatasetSetupParams, prepareDatasetTraining } from "./dataset-setup.js";
 import {
   EMBEDDED_ACT,
@@ -32,7 +32,7 @@ export interface TrainJobParams {
   /** Where a Hub dataset is read from, with which token; see DatasetSetupParams. */
   datasetOptions?: Omit<
     DatasetSetupParams,
-    "dataset" | "act" | "steps" | "batchSize" | "seed" | "device"
+    "dataset" | "act" | "steps" | "batchSize" | "seed" | "device" | "precision"
   >;
   act?: Partial<ActConfig>;
   /** A LeRobot ACT pretrained_model (folder or Hub model id) to fine-tune. */
@@ -41,6 +41,8 @@ export interface TrainJobParams {
   batchSize?: number | null;
   saveFreq: number;
   device: string;
+  /** @default "auto" */
+  precision?: Precision;
   seed: number;
   outputDir: string;
   /**
@@ -87,10 +89,24 @@ export async function runTrainJob(params: TrainJobParams): Promise<TrainJobResul
     batchSize: plan.batchSize,
     steps: plan.steps,
     planned: plan.planned,
+    ...(plan.memoryCap && { memoryCap: plan.memoryCap }),
     ...setup.dataset,
   });
+  if (plan.memoryCap?.capped) {
+    log.warn("batch capped by device memory", {
+      batchSize: plan.batchSize,
+      reason: plan.memoryCap.reason,
+    });
+  }
   if (trainer.deviceFallback) log.warn("training on cpu", { reason: trainer.deviceFallback });
-  log.info("trainer ready", { device: trainer.device, parameters: trainer.parameterCount });
+  if (trainer.precisionFallback) {
+    log.warn("training in fp32", { reason: trainer.precisionFallback });
+  }
+  log.info("trainer ready", {
+    device: trainer.device,
+    precision: trainer.precision,
+    parameters: trainer.parameterCount,
+  });
 
   await mkdir(params.outputDir, { recursive: true });
   await writeTrainConfig(params, setup);
@@ -188,7 +204,7 @@ function checkModelType(modelType: string): void {
 }
 
 async function prepareTraining(params: TrainJobParams): Promise<TrainingSetup> {
-  const { seed, device, log } = params;
+  const { seed, device, precision, log } = params;
   const embedded = params.dataset === undefined;
   if (embedded) log.info("embedded job", { dataset: embeddedDatasetDir(), steps: EMBEDDED_STEPS });
 
@@ -202,6 +218,7 @@ async function prepareTraining(params: TrainJobParams): Promise<TrainingSetup> {
     batchSize: params.batchSize ?? (embedded ? EMBEDDED_BATCH_SIZE : null),
     seed,
     device,
+    precision: precision ?? "auto",
     onLoaded: (dataset: LoadedDataset) => {
       for (const camera of dataset.cameras) {
         const msg = camera.reused ? "frame cache reused" : "frame cache built";
@@ -224,6 +241,7 @@ async function writeTrainConfig(params: TrainJobParams, setup: TrainingSetup): P
     save_freq: params.saveFreq,
     seed: params.seed,
     device: setup.trainer.device,
+    precision: setup.trainer.precision,
     param_groups: setup.trainer.paramGroups.map(({ name, lr, weightDecay }) => ({
       name,
       lr,

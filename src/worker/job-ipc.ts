@@ -11,6 +11,13 @@ export type ToJobProcess =
   /** Stop after the step in flight: `cancel` uploads nothing more; `shutdown` checkpoints. */
   | { type: "stop"; reason: "cancel" | "shutdown" };
 
+/** The training device's memory, as the job process reads it (the worker holds no CUDA). */
+export interface GpuMemoryReading {
+  device: string;
+  usedBytes: number;
+  totalBytes: number;
+}
+
 /** A failure, as it crosses the process boundary. */
 export interface JobFailure {
   name: string;
@@ -21,7 +28,7 @@ export interface JobFailure {
 
 /** Child to parent. */
 export type FromJobProcess =
-  | { type: "progress"; progress: TrainProgress }
+  | { type: "progress"; progress: TrainProgress; gpuMemory?: GpuMemoryReading }
   | { type: "checkpoint"; step: number; dir: string }
   | { type: "uploaded"; step: number; revision: string; alreadyUploaded: boolean }
   | { type: "succeeded"; steps: number; repoUrl: string; revision: string; lossAtEnd: number }

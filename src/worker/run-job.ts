@@ -11,9 +11,12 @@ import { CheckpointUploads } from "../hub/checkpoint-uploads.js";
 import { uploadFinalModel } from "../hub/upload-final-model.js";
 import { resolveUploadTarget } from "../hub/upload-target.js";
 import type { Logger } from "../log.js";
+import { loadAddon } from "../train/addon.js";
 import { jobSettings } from "../train/job-settings.js";
 import { runTrainJob } from "../train/train-job.js";
-import type { FromJobProcess } from "./job-ipc.js";
+import type { FromJobProcess, GpuMemoryReading } from "./job-ipc.js";
+
+const GPU_MEMORY_EVERY_MS = 5000;
 
 export interface RunJobParams {
   job: JobMessage;
@@ -49,6 +52,7 @@ export async function runJob(params: RunJobParams): Promise<void> {
       }),
   });
 
+  const gpu = gpuMemoryReader(params.device);
   const settings = jobSettings(
     job.model_type,
     parseTrainingParams(job.model_type, job.training_params),
@@ -73,7 +77,7 @@ export async function runJob(params: RunJobParams): Promise<void> {
     log,
     signal: params.signal,
     checkpointOnStop: true,
-    onProgress: (progress) => report({ type: "progress", progress }),
+    onProgress: (progress) => report({ type: "progress", progress, gpuMemory: gpu.read() }),
     onCheckpoint: (checkpoint) => {
       report({ type: "checkpoint", step: checkpoint.step, dir: checkpoint.dir });
       if (!params.signal.aborted) uploads.add(checkpoint.step);
@@ -112,4 +116,29 @@ export async function runJob(params: RunJobParams): Promise<void> {
     revision: uploaded.commit ?? "main",
     lossAtEnd: trained.lossAtEnd,
   });
+}
+
+/** GPU memory every few seconds while training on CUDA; nothing on a CPU. */
+function gpuMemoryReader(device: string) {
+  const cuda = device === "auto" ? "cuda" : device;
+  let usable = cuda.startsWith("cuda");
+  let last: GpuMemoryReading | undefined;
+  let readAt = 0;
+  return {
+    read(): GpuMemoryReading | undefined {
+      if (!usable || Date.now() - readAt < GPU_MEMORY_EVERY_MS) return last;
+      readAt = Date.now();
+      try {
+        const memory = loadAddon().cudaMemory(cuda);
+        last = {
+          device: cuda,
+          usedBytes: memory.totalBytes - memory.freeBytes,
+          totalBytes: memory.totalBytes,
+        };
+      } catch {
+        usable = false; // trained on the CPU after all
+      }
+      return last;
+    },
+  };
 }

@@ -20,7 +20,7 @@ import type { JobEvent } from "../queue/job-event.js";
 import { publishEvent } from "../queue/publish-job.js";
 import { declareTopology } from "../queue/topology.js";
 import { deadLetter } from "./dead-letter.js";
-import type { FromJobProcess } from "./job-ipc.js";
+import type { FromJobProcess, GpuMemoryReading } from "./job-ipc.js";
 import { JobStore } from "./job-store.js";
 import { type JobOutcome, type JobRun, startJobProcess } from "./job-supervisor.js";
 import { readDelivery } from "./read-delivery.js";
@@ -64,6 +64,7 @@ export class Worker {
   private channel?: ConfirmChannel;
   private consumerTag?: string;
   private consumerArguments: Record<string, number> = {};
+  private lastGpuMemory?: GpuMemoryReading;
   private current?: CurrentJob;
   private stopping = false;
   private reconnecting?: Promise<void>;
@@ -75,6 +76,11 @@ export class Worker {
     this.log = params.log;
     this.store = new JobStore(params.config.home);
     this.observer = params.observer;
+  }
+
+  /** The training device's memory as the running job last read it; none when idle or on a CPU. */
+  gpuMemory(): GpuMemoryReading[] {
+    return this.current && this.lastGpuMemory ? [this.lastGpuMemory] : [];
   }
 
   /** Connects, declares the topology and starts taking jobs. */
@@ -479,6 +485,7 @@ export class Worker {
 
     if (report.type === "progress") {
       const { progress } = report;
+      if (report.gpuMemory) this.lastGpuMemory = report.gpuMemory;
       this.observer?.jobProgress(job.training_id, {
         step: progress.step,
         totalSteps: progress.totalSteps,

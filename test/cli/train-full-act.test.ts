@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createTrainer } from "../../src/train/addon.js";
 import { HubServer } from "../helpers/hub-server.js";
 import { type CliRun, logLines, runCli } from "../helpers/run-cli.js";
+import { checkpointConfig, lossesOf } from "../helpers/run-output.js";
 import { writeTorchvisionResnet } from "../helpers/torchvision-weights.js";
 
 const STEPS = 10;
@@ -53,10 +54,7 @@ describe("robotrain train --dataset, LeRobot's default ACT", () => {
 
   test("trains on the CPU from the fetched ImageNet backbone until the loss falls", async () => {
     assert.equal(run.code, 0, run.stderr);
-    const losses = (await readFile(join(output, "metrics.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((line) => (JSON.parse(line) as { loss: number }).loss);
+    const losses = await lossesOf(output);
     assert.equal(losses.length, STEPS);
     const [first = 0, second = 0] = losses;
     const end = losses.slice(-2).reduce((sum, loss) => sum + loss, 0) / 2;
@@ -65,12 +63,7 @@ describe("robotrain train --dataset, LeRobot's default ACT", () => {
   });
 
   test("writes LeRobot's defaults into the checkpoint's config.json", async () => {
-    const config = JSON.parse(
-      await readFile(
-        join(output, "checkpoints", "last", "pretrained_model", "config.json"),
-        "utf8",
-      ),
-    );
+    const config = await checkpointConfig(output);
     assert.equal(config.dim_model, 512);
     assert.equal(config.dim_feedforward, 3200);
     assert.equal(config.n_encoder_layers, 4);

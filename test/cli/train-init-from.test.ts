@@ -7,18 +7,9 @@ import { readSafetensors } from "../../src/safetensors/read-safetensors.js";
 import { writeSafetensors } from "../../src/safetensors/write-safetensors.js";
 import { HubServer } from "../helpers/hub-server.js";
 import { type CliRun, logLines, runCli } from "../helpers/run-cli.js";
+import { checkpointConfig, lossesOf, mean } from "../helpers/run-output.js";
 
 const CPU = ["--device", "cpu"];
-
-async function lossesOf(outputDir: string): Promise<number[]> {
-  const text = await readFile(join(outputDir, "metrics.jsonl"), "utf8");
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => (JSON.parse(line) as { loss: number }).loss);
-}
-
-const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 describe("robotrain train --init-from", () => {
   let home: string;
@@ -70,12 +61,7 @@ describe("robotrain train --init-from", () => {
       `fine-tuning began at ${tuned.slice(0, 3)}; training from scratch at ${base.slice(0, 3)}`,
     );
     // The architecture is the pretrained policy's, not LeRobot's defaults.
-    const config = JSON.parse(
-      await readFile(
-        join(output, "checkpoints", "last", "pretrained_model", "config.json"),
-        "utf8",
-      ),
-    );
+    const config = await checkpointConfig(output);
     assert.equal(config.dim_model, 128);
     assert.equal(config.chunk_size, 20);
   });

@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type CliRun, logLines, runCli } from "../helpers/run-cli.js";
+import { lossesOf } from "../helpers/run-output.js";
 
 const JOB = ["--steps", "6", "--save-freq", "3", "--device", "cpu"];
-
-async function lossesOf(outputDir: string): Promise<number[]> {
-  const text = await readFile(join(outputDir, "metrics.jsonl"), "utf8");
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => (JSON.parse(line) as { loss: number }).loss);
-}
 
 describe("robotrain train --resume", () => {
   let home: string;

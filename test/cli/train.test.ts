@@ -106,6 +106,7 @@ describe("robotrain train, the embedded default job", () => {
     assert.equal(config.batch_size, 8);
     assert.equal(config.save_freq, 20);
     assert.equal(config.device, "cpu");
+    assert.equal(config.precision, "fp32");
     assert.equal(config.policy.type, "act");
     assert.deepEqual(
       config.param_groups.map((group: { name: string }) => group.name),
@@ -158,6 +159,12 @@ describe("robotrain train, refused", () => {
     const run = await runCli(["train", "--steps", "-3"]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--steps: expected a positive integer, got '-3'/);
+  });
+
+  test("names the choices when --precision is not one of them", async () => {
+    const run = await runCli(["train", "--precision", "fp16"]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--precision: expected one of auto, fp32, bf16, got 'fp16'/);
   });
 
   test("prints the 422 detail for training params of another model", async () => {
