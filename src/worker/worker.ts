@@ -353,6 +353,7 @@ export class Worker {
       log,
       lastProgress: { step: 0, atMs: 0 },
     };
+    log.info("job process started", { pid: run.pid });
 
     const outcome = await run.done;
     const delivery = this.current.delivery;
