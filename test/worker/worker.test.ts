@@ -7,8 +7,10 @@ import assert from "node:assert/strict";
 import { readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { buildJobMessage, parseTrainingRequest } from "../../src/contract/index.js";
 import { followEvents } from "../../src/queue/follow-events.js";
 import type { JobEvent } from "../../src/queue/job-event.js";
+import { publishJob } from "../../src/queue/publish-job.js";
 import { DETAIL_HEADER, REASON_HEADER } from "../../src/worker/dead-letter.js";
 import type { TestBroker } from "../helpers/broker.js";
 import type { HubServer } from "../helpers/hub-server.js";
@@ -240,6 +242,29 @@ describe("robotrain worker", () => {
       commits.join("\n"),
     );
     assert.equal(await messagesIn(broker.config.jobQueue), 0);
+  });
+
+  test("fails a job that cannot heal at once: no retry, dead-lettered with its reason", async () => {
+    const request = parseTrainingRequest({
+      model_type: "ACT",
+      dataset_name: "lab/no-such-dataset",
+      model_name: "lab/reach-act-8",
+      training_params: { steps: 2 },
+    });
+    const job = buildJobMessage(request, { trainingId: 8 });
+    await publishJob({ connection: broker.connection, config: broker.config, job });
+
+    const failed = await waitForEvent(
+      (event) => event.training_id === 8 && event.kind === "failed",
+    );
+    assert.match(String(failed.message), /lab\/no-such-dataset/);
+    assert.equal(eventsOf(8).filter((event) => event.kind === "running").length, 1);
+    const dead = await broker.connection.createChannel();
+    const message = await dead.get(broker.config.deadQueue, { noAck: true });
+    await dead.close();
+    assert.ok(message, "the job is not in the dead-letter queue");
+    assert.equal(message.properties.messageId, "8");
+    assert.match(String(message.properties.headers?.[REASON_HEADER]), /no-such-dataset/);
   });
 
   test("reports a trainer killed mid-job with its cause, lives on, and finishes the job", async () => {
