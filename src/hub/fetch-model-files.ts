@@ -5,12 +5,13 @@
  * A file already linked in the cache for that commit is not fetched again.
  */
 import { join } from "node:path";
-import { listFiles, modelInfo } from "@huggingface/hub";
+import { modelInfo } from "@huggingface/hub";
 import { downloadBlob, type ListedFile } from "../dataset/download-blob.js";
 import { defaultHubCacheDir, RepoCache } from "../dataset/hub-cache.js";
-import { RobotrainError } from "../errors.js";
+import { HubCallError, type HubFailureContext } from "./hub-call-error.js";
 import { resolveHubEndpoint } from "./hub-endpoint.js";
 import { HubResponseError, strictFetch } from "./hub-response-error.js";
+import { listRepoFiles } from "./list-repo-files.js";
 import { type RetryParams, retryPolicy, retryTransient } from "./retry-transient.js";
 
 export interface FetchModelFilesParams extends RetryParams {
@@ -38,21 +39,15 @@ export interface FetchModelFilesResult {
 }
 
 /** A model repo or one of its files that could not be fetched. */
-export class ModelFetchError extends RobotrainError {
-  readonly repoId: string;
-  readonly httpStatus?: number;
-  readonly requestId?: string;
-
+export class ModelFetchError extends HubCallError {
   constructor(
     repoId: string,
     message: string,
-    options: { retryable: boolean; cause?: unknown; httpStatus?: number; requestId?: string },
+    options: Omit<HubFailureContext, "repoId"> & { retryable: boolean },
   ) {
-    super(`model ${repoId}: ${message}`, options);
+    const { retryable, ...context } = options;
+    super(`model ${repoId}: ${message}`, { ...context, repoId }, retryable);
     this.name = "ModelFetchError";
-    this.repoId = repoId;
-    this.httpStatus = options.httpStatus;
-    this.requestId = options.requestId;
   }
 }
 
@@ -97,16 +92,14 @@ export async function fetchModelFiles(
 
   const listed = await retry("listing its files", async () => {
     const found = new Map<string, ListedFile>();
-    const listing = listFiles({
+    const entries = await listRepoFiles({
       repo: { type: "model", name: repoId },
       revision: commit,
-      recursive: true,
       hubUrl,
       accessToken,
       fetch: hubFetch,
     });
-    for await (const entry of listing) {
-      if (entry.type !== "file") continue;
+    for (const entry of entries) {
       // The etag names a file in blobs/: nothing but the hex digest the Hub gives will do.
       const etag = entry.lfs?.oid ?? entry.oid ?? "";
       if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(etag)) {
