@@ -70,6 +70,10 @@ process.on("message", (message: ToJobProcess) => {
     });
 });
 
+// Ctrl-C in a terminal reaches the whole process group: the worker stops this job itself, with
+// a checkpoint, so the signal is the worker's to act on, not this process's.
+process.on("SIGINT", () => {});
+
 // The worker gone (its IPC channel closed): nobody is left to report to or to ack the delivery.
 process.on("disconnect", () => {
   if (!controller.signal.aborted) {
