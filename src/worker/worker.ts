@@ -271,6 +271,9 @@ export class Worker {
   }
 
   private async takeDelivery(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    // One that arrived as the consumer was being canceled goes back for another worker.
+    if (this.stopping) return channel.nack(message, false, true);
+
     const read = readDelivery(message, this.config.maxMessageBytes);
     if ("rejection" in read) {
       const { reason, detail, trainingId } = read.rejection;
