@@ -12,7 +12,14 @@ import { loadAddon } from "../../src/train/addon.js";
 import { prepareDatasetTraining } from "../../src/train/dataset-setup.js";
 
 /** A small ACT, so the probe's steps are quick. */
-const SMALL_ACT = { chunk_size: 10, n_action_steps: 10, dim_model: 64, n_heads: 2 };
+/** Small, and with a random backbone: nothing is fetched from the Hub. */
+const SMALL_ACT = {
+  chunk_size: 10,
+  n_action_steps: 10,
+  dim_model: 64,
+  n_heads: 2,
+  pretrained_backbone_weights: null,
+};
 
 let scratch: string;
 let dataset: string;
