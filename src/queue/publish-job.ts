@@ -1,6 +1,7 @@
 /**
  * Publishes a validated job with publisher confirms: once this resolves, the broker has the
- * job on disk. A job the broker cannot route is an error, never a silent drop.
+ * job on disk. A job the broker cannot route is an error, never a silent drop; its `queued`
+ * event, published just before it, is then followed by a `failed` one.
  */
 import type { ChannelModel, ConfirmChannel } from "amqplib";
 import type { JobMessage } from "../contract/index.js";
@@ -21,6 +22,10 @@ export async function publishJob(params: PublishJobParams): Promise<void> {
   try {
     await declareTopology(channel, config);
 
+    // The event first: a worker's "running" then always follows "queued" for whoever listens.
+    const event = { training_id: job.training_id, model_name: job.model_name };
+    await publishEvent(channel, config, { ...event, kind: "queued", ts: new Date().toISOString() });
+
     const unroutable = new Promise<never>((_, reject) => {
       channel.once("return", () =>
         reject(new BrokerError(redactUrl(config.url), `queue '${config.jobQueue}' took no job`)),
@@ -33,14 +38,18 @@ export async function publishJob(params: PublishJobParams): Promise<void> {
       contentType: "application/json",
       timestamp: Math.floor(Date.now() / 1000),
     });
-    await Promise.race([channel.waitForConfirms(), unroutable]);
-
-    await publishEvent(channel, config, {
-      training_id: job.training_id,
-      kind: "queued",
-      ts: new Date().toISOString(),
-      model_name: job.model_name,
-    });
+    try {
+      await Promise.race([channel.waitForConfirms(), unroutable]);
+    } catch (error) {
+      const message = `the broker did not take the job (${(error as Error).message}); submit it again`;
+      await publishEvent(channel, config, {
+        ...event,
+        kind: "failed",
+        ts: new Date().toISOString(),
+        message,
+      }).catch(() => {});
+      throw error;
+    }
   } finally {
     await channel.close().catch(() => {});
   }
