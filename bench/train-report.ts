@@ -1,6 +1,21 @@
 /**
  * The figures of `npm run bench:train` and their Markdown table.
  */
+
+const COLUMNS = [
+  "config",
+  "device",
+  "precision",
+  "steps",
+  "ours ms",
+  "bare ms",
+  "host overhead",
+  "fastest step ours / bare ms",
+  "ours samples/s",
+  "bare samples/s",
+  "ours peak memory",
+  "bare peak memory",
+];
 export interface TrainBenchRow {
   config: string;
   description: string;
@@ -71,8 +86,8 @@ export function trainBenchMarkdown(figures: TrainBenchFigures): string {
       "the peak RSS of each measurement's own process (CPU), or the CUDA caching allocator's " +
       "peak allocated / reserved (GPU), MiB.",
     "",
-    "| config | device | precision | steps | ours ms | bare ms | host overhead | fastest step ours / bare ms | ours samples/s | bare samples/s | ours peak memory | bare peak memory |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    `| ${COLUMNS.join(" | ")} |`,
+    `|${COLUMNS.map(() => "---|").join("")}`,
     ...figures.rows.map(
       (row) =>
         `| ${row.description} | ${row.device} | ${row.precision} | ${row.warmup} + ${row.steps} | ` +

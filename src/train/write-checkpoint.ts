@@ -1,7 +1,8 @@
 /**
  * Checkpoints under `<output>/checkpoints/<step, zero-padded to 6>/`: `pretrained_model/` (the
- * policy as LeRobot v0.3 and, through the processor files, v0.4 load it) and `training_state/` (what resuming needs: the optimizer, step
- * and random generators in LeRobot's layout, plus the sampler's position). Each is written
+ * policy as LeRobot v0.3 and, through the processor files, v0.4 load it) and `training_state/`
+ * (what resuming needs: the optimizer, step and random generators in LeRobot's layout, plus the
+ * sampler's position). Each is written
  * into a temporary folder and renamed into place, then `checkpoints/last` pointed at it: a
  * crash mid-write never leaves a folder that looks like a complete checkpoint.
  */

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { createTrainer, loadAddon } from "../../src/train/addon.js";
 import { ACT_FIXTURE_MODEL, type ActFixture, loadActFixture } from "../helpers/act-fixture.js";
+import { messageWith } from "../helpers/message-with.js";
 
 const MLP = { stateDim: 4, actionDim: 2, chunkSize: 3, hiddenDim: 16, device: "cpu" };
 const NO_CUDA = "no CUDA device visible to libtorch";
@@ -26,7 +27,10 @@ describe("trainer precision", () => {
   test("refuses bf16 on CPU, saying it runs on CUDA only", () => {
     assert.throws(
       () => createTrainer({ ...MLP, precision: "bf16" }),
-      /precision 'bf16' runs bf16 autocast on CUDA only and the trainer is on cpu; use precision 'fp32' or 'auto'/,
+      messageWith(
+        "precision 'bf16' runs bf16 autocast on CUDA only and the trainer is on cpu; ",
+        "use precision 'fp32' or 'auto'",
+      ),
     );
   });
 

@@ -45,9 +45,10 @@ describe("planTraining", () => {
     assert.equal(plan.steps, 8000); // min(800000 // 32, 8000)
     assert.equal(plan.memoryCap?.capped, true);
     assert.equal(plan.memoryCap?.maxBatchSize, 32);
-    assert.match(
-      plan.memoryCap?.reason ?? "",
-      /^the planned batch 120 needs about 31\.0 GiB, more than 9\.0 GiB \(the safe share of 11\.3 GiB available\); batch 32 needs about 9\.0 GiB$/,
+    assert.equal(
+      plan.memoryCap?.reason,
+      "the planned batch 120 needs about 31.0 GiB, more than 9.0 GiB (the safe share of " +
+        "11.3 GiB available); batch 32 needs about 9.0 GiB",
     );
   });
 

@@ -191,7 +191,7 @@ describe("robotrain worker", () => {
     assert.equal(await messagesIn(broker.config.jobQueue), 0);
   });
 
-  test("on SIGTERM checkpoints the running job, requeues it and exits 0; the next worker resumes it", async () => {
+  test("on SIGTERM checkpoints and requeues the job and exits 0; the next worker resumes", async () => {
     await submit(3, 40, 1_000_000);
     await waitForEvent(
       (event) => event.training_id === 3 && event.kind === "progress" && (event.step ?? 0) >= 3,
@@ -215,7 +215,7 @@ describe("robotrain worker", () => {
     assert.equal(done.kind, "succeeded", done.message);
   });
 
-  test("a worker killed with SIGKILL mid-job finishes it after a restart, uploading nothing twice", async () => {
+  test("a worker SIGKILLed mid-job finishes it after a restart, uploading nothing twice", async () => {
     await submit(4, 24, 8);
     await waitForEvent(
       (event) => event.training_id === 4 && event.kind === "checkpoint" && event.step === 8,
