@@ -12,11 +12,12 @@ import {
   startTrainingResponse,
 } from "../contract/index.js";
 import { UsageError } from "../errors.js";
+import { resolveHubEndpoint } from "../hub/hub-endpoint.js";
 import { brokerConfig } from "../queue/broker-config.js";
 import { connectBroker } from "../queue/connect.js";
 import { publishJob } from "../queue/publish-job.js";
 import { readStdin } from "./options.js";
-import { hubEndpoint, modelNamespace } from "./settings.js";
+import { modelNamespace } from "./settings.js";
 
 export interface SubmitOptions {
   id?: number;
@@ -37,7 +38,7 @@ export async function submitCommand(source: string, options: SubmitOptions): Pro
   } finally {
     await connection.close().catch(() => {});
   }
-  process.stdout.write(`${JSON.stringify(startTrainingResponse(job, hubEndpoint()))}\n`);
+  process.stdout.write(`${JSON.stringify(startTrainingResponse(job, resolveHubEndpoint()))}\n`);
 }
 
 /**
