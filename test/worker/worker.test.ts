@@ -4,7 +4,7 @@
  * dead-lettered; cancel, SIGTERM and SIGKILL handled as the daemon must.
  */
 import assert from "node:assert/strict";
-import { readlink } from "node:fs/promises";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { buildJobMessage, parseTrainingRequest } from "../../src/contract/index.js";
@@ -165,13 +165,31 @@ describe("robotrain worker", () => {
     assert.equal(health.status, 200);
   });
 
-  test("never lets a token into an event, a log line or an uploaded file", () => {
-    const published = JSON.stringify(events) + JSON.stringify(worker?.lines) + worker?.stderr();
+  test("never lets a token into an event, a log line, an uploaded file or its folder", async () => {
+    const repo = hub.store.get("model", "lab/reach-act-1");
+    assert.ok(repo);
+    const stored = [...repo.commits.values()].flatMap((commit) => [...commit.files.values()]);
+    const jobFiles = await readdir(join(home, "worker", "jobs", "1"), { recursive: true });
+    const written = await Promise.all(
+      jobFiles
+        .filter((path) => /\.(json|jsonl|md)$/.test(path))
+        .map((path) => readFile(join(home, "worker", "jobs", "1", path), "latin1")),
+    );
+    const texts = [
+      JSON.stringify(events),
+      JSON.stringify(worker?.lines),
+      worker?.stderr() ?? "",
+      ...stored.map((file) => file.content.toString("latin1")),
+      // Commit bodies carry small files in base64: decoded, the model card is among them.
+      ...hub.receivedBodies.map((body) => body.toString("latin1")),
+      ...hub.receivedBodies.map((body) =>
+        Buffer.from(body.toString("latin1"), "base64").toString("latin1"),
+      ),
+      ...written,
+    ];
+    assert.ok(written.length >= 3 && stored.length > 0, "nothing was searched");
     for (const secret of [TOKEN, USER_TOKEN]) {
-      assert.ok(!published.includes(secret), "a secret reached an event or a log line");
-      for (const body of hub.receivedBodies) {
-        assert.ok(!body.includes(secret), "a secret reached the Hub in an upload");
-      }
+      assert.ok(!texts.some((text) => text.includes(secret)), `${secret.slice(0, 8)}… leaked`);
     }
   });
 
